@@ -1,0 +1,223 @@
+"""Writes of the shared core: profiles and the email outbox."""
+
+import base64
+import logging
+import smtplib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import OutboundEmail, Profile, User
+
+logger = logging.getLogger(__name__)
+
+
+# --- Profiles ---------------------------------------------------------------------------------
+
+
+def profile_get_or_create(*, user: User) -> Profile:
+    """Every user has exactly one profile; it is created lazily the first time it is needed."""
+    profile, _ = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+# --- The outbox -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes | str
+    mimetype: str
+
+    def as_json(self) -> dict:
+        raw = self.content.encode() if isinstance(self.content, str) else self.content
+        return {"filename": self.filename, "mimetype": self.mimetype, "content_b64": base64.b64encode(raw).decode()}
+
+
+def email_queue(
+    *,
+    to: str,
+    subject: str,
+    body_text: str,
+    idempotency_key: str,
+    body_html: str = "",
+    user: User | None = None,
+    attachments: Iterable[Attachment] = (),
+) -> OutboundEmail:
+    """Write an email to the outbox in the caller's transaction and send it once that commits.
+
+    The idempotency key names the action that causes the email ("booking-42-confirmation"), so
+    repeating the action never queues a second copy. A rolled-back transaction takes the row
+    with it and nothing is sent.
+    """
+    email, created = OutboundEmail.objects.get_or_create(
+        idempotency_key=idempotency_key,
+        defaults={
+            "to": to,
+            "user": user,
+            "subject": subject,
+            "body_text": body_text,
+            "body_html": body_html,
+            "attachments": [a.as_json() for a in attachments],
+        },
+    )
+    if created:
+        _dispatch_on_commit(email.pk)
+    return email
+
+
+def email_queue_template(
+    *,
+    to: str,
+    subject: str,
+    template: str,
+    context: dict,
+    idempotency_key: str,
+    user: User | None = None,
+    attachments: Iterable[Attachment] = (),
+) -> OutboundEmail:
+    """Render `emails/<template>.txt` and `.html` (both extend the shared email layout) and queue them."""
+    context = {"site_url": settings.SITE_URL, "subject": subject, **context}
+    return email_queue(
+        to=to,
+        subject=subject,
+        body_text=render_to_string(f"emails/{template}.txt", context).strip() + "\n",
+        body_html=render_to_string(f"emails/{template}.html", context),
+        idempotency_key=idempotency_key,
+        user=user,
+        attachments=attachments,
+    )
+
+
+def _dispatch_on_commit(email_id: int) -> None:
+    # Not `delay_on_commit`: a broker outage must not turn the user's committed action into an
+    # error page. The row is already safe in the database; the sweep sends it later.
+    transaction.on_commit(lambda: email_dispatch(email_id=email_id))
+
+
+def email_dispatch(*, email_id: int) -> bool:
+    from .tasks import send_email
+
+    try:
+        send_email.delay(email_id)
+    except Exception:  # noqa: BLE001 - any broker failure; the outbox sweep retries
+        logger.warning("Could not hand email %s to the broker; the outbox sweep will send it.", email_id)
+        return False
+    return True
+
+
+def _build_message(email: OutboundEmail) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+        headers={"X-Outbox-Id": str(email.message_id)},
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    for item in email.attachments:
+        message.attach(item["filename"], base64.b64decode(item["content_b64"]), item["mimetype"])
+    return message
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds to wait before attempt `attempts + 1`: 1, 2, 4, 8 ... minutes, capped at an hour."""
+    return min(60 * 2 ** max(attempts - 1, 0), 3600)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    sent: bool
+    retry_in: int | None = None
+
+
+def email_send(*, email_id: int) -> SendResult:
+    """Send one outbox row, at most once.
+
+    The row is claimed with a conditional UPDATE (queued → sending), so when two workers run
+    the task for the same row only one of them sends; a row already sent is never sent again.
+    On an SMTP or network error the row goes back to queued with a backoff, until
+    OUTBOX_MAX_ATTEMPTS, after which it is marked failed for staff to see.
+    """
+    now = timezone.now()
+    claimed = OutboundEmail.objects.filter(pk=email_id, status=OutboundEmail.Status.QUEUED).update(
+        status=OutboundEmail.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now
+    )
+    if not claimed:
+        return SendResult(sent=False)
+    email = OutboundEmail.objects.get(pk=email_id)
+    try:
+        _build_message(email).send()
+    except (smtplib.SMTPException, OSError) as exc:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            OutboundEmail.objects.filter(pk=email_id).update(status=OutboundEmail.Status.FAILED, last_error=error)
+            logger.error("Email %s failed after %s attempts: %s", email_id, email.attempts, error)
+            return SendResult(sent=False)
+        delay = retry_delay(email.attempts)
+        OutboundEmail.objects.filter(pk=email_id).update(
+            status=OutboundEmail.Status.QUEUED,
+            last_error=error,
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        )
+        return SendResult(sent=False, retry_in=delay)
+    OutboundEmail.objects.filter(pk=email_id).update(
+        status=OutboundEmail.Status.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return SendResult(sent=True)
+
+
+def outbox_requeue_stale(*, now=None) -> list[int]:
+    """Hand the broker again every row whose message was lost.
+
+    A queued row whose attempt is overdue by OUTBOX_STALE_AFTER_SECONDS lost its Celery message
+    (Redis down at commit time, or flushed); a row stuck in "sending" beyond
+    OUTBOX_SENDING_TIMEOUT_SECONDS belongs to a worker that died mid-send and goes back to queued.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        stuck_ids = list(
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(
+                status=OutboundEmail.Status.SENDING,
+                claimed_at__lt=now - timedelta(seconds=settings.OUTBOX_SENDING_TIMEOUT_SECONDS),
+            )
+            .values_list("pk", flat=True)[:1000]
+        )
+        stale_ids = list(
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(
+                status=OutboundEmail.Status.QUEUED,
+                next_attempt_at__lt=now - timedelta(seconds=settings.OUTBOX_STALE_AFTER_SECONDS),
+            )
+            .values_list("pk", flat=True)[:1000]
+        )
+        # Restart the clock so the next sweep leaves these alone while their messages are in flight.
+        OutboundEmail.objects.filter(pk__in=stuck_ids + stale_ids).update(
+            status=OutboundEmail.Status.QUEUED, next_attempt_at=now
+        )
+    stale_ids = stuck_ids + stale_ids
+    for email_id in stale_ids:
+        email_dispatch(email_id=email_id)
+    return stale_ids
+
+
+def email_resend(*, emails: Iterable[OutboundEmail]) -> int:
+    """Staff resend: failed rows go back to queued and are sent once more. Sent rows are left alone."""
+    ids = [e.pk for e in emails if e.status == OutboundEmail.Status.FAILED]
+    with transaction.atomic():
+        OutboundEmail.objects.filter(pk__in=ids).update(
+            status=OutboundEmail.Status.QUEUED, next_attempt_at=timezone.now(), attempts=0
+        )
+        for email_id in ids:
+            _dispatch_on_commit(email_id)
+    return len(ids)

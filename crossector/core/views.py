@@ -1,0 +1,61 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from . import health, selectors, services
+from .forms import ProfileForm
+
+
+def home(request):
+    return render(request, "core/home.html", selectors.home_context())
+
+
+def privacy(request):
+    return render(request, "core/privacy.html")
+
+
+def accessibility(request):
+    return render(request, "core/accessibility.html")
+
+
+@login_required
+def profile(request):
+    profile = services.profile_get_or_create(user=request.user)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    if request.method == "POST":
+        form = ProfileForm(request.POST, instance=profile)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Your profile has been saved.")
+            return redirect(next_url or "profile")
+    else:
+        form = ProfileForm(instance=profile)
+    return render(
+        request,
+        "core/profile.html",
+        {"form": form, "next": next_url, "welcome": not profile.is_complete},
+    )
+
+
+@never_cache
+@require_GET
+def health_view(request):
+    checks = {"database": health.check_database(), "broker": health.check_broker()}
+    failing = {name: error for name, error in checks.items() if error}
+    body = {"status": "ok" if not failing else "unavailable"}
+    body.update({name: (error or "ok") for name, error in checks.items()})
+    return JsonResponse(body, status=503 if failing else 200)
+
+
+def page_not_found(request, exception):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)

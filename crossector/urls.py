@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from crossector.core import views as core_views
+
+handler404 = "crossector.core.views.page_not_found"
+handler500 = "crossector.core.views.server_error"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("privacy/", core_views.privacy, name="privacy"),
+    path("accessibility/", core_views.accessibility, name="accessibility"),
+    path("health/", core_views.health_view, name="health"),
+    path("accounts/profile/", core_views.profile, name="profile"),
+    path("accounts/", include("allauth.urls")),
+    path("hubs/", include("hubs.urls")),
+    path("events/", include("events.urls")),
+    path("awards/", include("awards.urls")),
+    path("admin/", admin.site.urls),
+]

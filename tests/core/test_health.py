@@ -1,0 +1,33 @@
+import pytest
+from django.db import OperationalError
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_is_200_when_database_and_broker_answer(client):
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_health_is_503_naming_the_broker_when_redis_is_unreachable(client, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6399/0"  # nothing listens here
+    response = client.get("/health/")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["database"] == "ok"
+    assert body["broker"] != "ok"
+
+
+def test_health_is_503_naming_the_database_when_it_fails(client, monkeypatch):
+    from django.db.backends.utils import CursorWrapper
+
+    def fail(self, sql, params=None):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(CursorWrapper, "execute", fail)
+    response = client.get("/health/")
+    assert response.status_code == 503
+    assert "server closed the connection" in response.json()["database"]
