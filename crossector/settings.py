@@ -176,8 +176,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Short idempotent sweeps rather than one delayed task per reminder (see docs/architecture.md).
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "crossector.core.tasks.outbox_sweep", "schedule": 60.0},
+    "event-reminders": {"task": "events.tasks.event_reminders_sweep", "schedule": 300.0},
+    "award-deadline-reminders": {"task": "awards.tasks.deadline_reminders_sweep", "schedule": 900.0},
+    "award-call-open-notices": {"task": "awards.tasks.call_open_notices_sweep", "schedule": 900.0},
 }
 
 # --- Security -------------------------------------------------------------------------------
