@@ -1,6 +1,8 @@
 import uuid
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from . import services
@@ -17,6 +19,11 @@ class AccountAdapter(DefaultAccountAdapter):
             html, text = message.body, ""
         else:
             text = message.body
+        if not html:
+            # Wrap allauth's plain text in the portal's shared HTML email layout.
+            html = render_to_string(
+                "emails/account.html", {"body": text, "subject": message.subject, "site_url": settings.SITE_URL}
+            )
         services.email_queue(
             to=email,
             subject=message.subject,

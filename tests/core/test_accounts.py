@@ -28,6 +28,9 @@ def test_sign_up_creates_an_unverified_user_and_queues_the_verification_email(cl
     email_row = OutboundEmail.objects.get(to="new@example.org")
     assert email_row.user == user
     assert "/accounts/confirm-email/" in email_row.body_text
+    assert "Cross-Sector Programme, Academy of Medical Sciences" in email_row.body_text
+    assert "41 Portland Place" in email_row.body_html  # the shared HTML layout
+    assert "/accounts/confirm-email/" in email_row.body_html
 
 
 def test_sign_up_with_mismatched_passwords_keeps_the_email_and_explains(client):
