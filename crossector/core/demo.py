@@ -9,49 +9,62 @@ from .vocabulary import Region, Sector
 DEMO_PASSWORD = "cross-sector-demo"
 
 DEMO_USERS = {
-    "applicant": dict(
-        email="applicant@example.org",
-        full_name="Priya Natarajan",
-        organisation="Cardiff and Vale University Health Board",
-        job_title="Consultant clinical scientist",
-        sector=Sector.NHS,
-        region=Region.WALES,
-        interests=["genomics", "pathology"],
-    ),
-    "attendee": dict(
-        email="attendee@example.org",
-        full_name="Tom Ellison",
-        organisation="Helix Imaging Ltd",
-        job_title="Head of product",
-        sector=Sector.INDUSTRY_SME,
-        region=Region.SCOTLAND,
-        interests=["medical-imaging"],
-    ),
-    "staff": dict(
-        email="staff@example.org",
-        full_name="Morgan Reid",
-        organisation="Academy of Medical Sciences",
-        job_title="Programme manager",
-        sector=Sector.CHARITY,
-        region=Region.LONDON,
-        interests=[],
-        is_staff=True,
-        is_superuser=True,
-    ),
-    "reviewer": dict(
-        email="reviewer@example.org",
-        full_name="Dr Aisha Karim",
-        organisation="University of Edinburgh",
-        job_title="Reader in translational medicine",
-        sector=Sector.ACADEMIA,
-        region=Region.SCOTLAND,
-        interests=["cell-gene-therapy", "drug-development"],
-    ),
+    "applicant": {
+        "email": "applicant@example.org",
+        "full_name": "Priya Natarajan",
+        "organisation": "Cardiff and Vale University Health Board",
+        "job_title": "Consultant clinical scientist",
+        "sector": Sector.NHS,
+        "region": Region.WALES,
+        "interests": ["genomics", "pathology"],
+    },
+    "attendee": {
+        "email": "attendee@example.org",
+        "full_name": "Tom Ellison",
+        "organisation": "Helix Imaging Ltd",
+        "job_title": "Head of product",
+        "sector": Sector.INDUSTRY_SME,
+        "region": Region.SCOTLAND,
+        "interests": ["medical-imaging"],
+    },
+    "staff": {
+        "email": "staff@example.org",
+        "full_name": "Morgan Reid",
+        "organisation": "Academy of Medical Sciences",
+        "job_title": "Programme manager",
+        "sector": Sector.CHARITY,
+        "region": Region.LONDON,
+        "interests": [],
+        "is_staff": True,
+        "is_superuser": True,
+    },
+    "reviewer": {
+        "email": "reviewer@example.org",
+        "full_name": "Dr Aisha Karim",
+        "organisation": "University of Edinburgh",
+        "job_title": "Reader in translational medicine",
+        "sector": Sector.ACADEMIA,
+        "region": Region.SCOTLAND,
+        "interests": ["cell-gene-therapy", "drug-development"],
+    },
 }
 
 
-def person_ensure(*, email, full_name, organisation, job_title, sector, region, interests=(), bio="",
-                  is_staff=False, is_superuser=False, groups=(), password=DEMO_PASSWORD) -> User:
+def person_ensure(
+    *,
+    email,
+    full_name,
+    organisation,
+    job_title,
+    sector,
+    region,
+    interests=(),
+    bio="",
+    is_staff=False,
+    is_superuser=False,
+    groups=(),
+    password=DEMO_PASSWORD,
+) -> User:
     """A verified user with a complete profile; created once, left as it is afterwards."""
     user = User.objects.filter(email=email).first()
     if user is None:
@@ -59,8 +72,14 @@ def person_ensure(*, email, full_name, organisation, job_title, sector, region, 
     EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     profile, created = Profile.objects.get_or_create(
         user=user,
-        defaults=dict(full_name=full_name, organisation=organisation, job_title=job_title, sector=sector,
-                      region=region, bio=bio),
+        defaults={
+            "full_name": full_name,
+            "organisation": organisation,
+            "job_title": job_title,
+            "sector": sector,
+            "region": region,
+            "bio": bio,
+        },
     )
     if created and interests:
         profile.interests.set(PriorityArea.objects.filter(slug__in=interests))

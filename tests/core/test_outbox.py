@@ -14,17 +14,16 @@ pytestmark = pytest.mark.django_db
 
 
 def queue(key="action-1", **overrides):
-    fields = dict(to="ada@example.org", subject="Hello", body_text="Body", idempotency_key=key)
+    fields = {"to": "ada@example.org", "subject": "Hello", "body_text": "Body", "idempotency_key": key}
     fields.update(overrides)
     return services.email_queue(**fields)
 
 
 def test_email_queued_in_rolled_back_transaction_is_never_written_or_sent(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError):
-            with transaction.atomic():
-                queue()
-                raise RuntimeError("the action failed")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        with transaction.atomic():
+            queue()
+            raise RuntimeError("the action failed")
     assert callbacks == []
     assert not OutboundEmail.objects.exists()
     assert mail.outbox == []

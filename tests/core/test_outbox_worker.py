@@ -61,10 +61,9 @@ def test_committed_email_is_delivered_once_by_a_real_worker_even_when_sent_twice
 
 
 def test_email_from_a_rolled_back_transaction_never_reaches_the_broker(redis_worker):
-    with pytest.raises(RuntimeError):
-        with transaction.atomic():
-            services.email_queue(to="ada@example.org", subject="Never", body_text="x", idempotency_key="k2")
-            raise RuntimeError
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.email_queue(to="ada@example.org", subject="Never", body_text="x", idempotency_key="k2")
+        raise RuntimeError
     # A committed email after it proves the worker is consuming; the rolled-back one never arrives.
     with transaction.atomic():
         services.email_queue(to="bo@example.org", subject="Later", body_text="x", idempotency_key="k3")

@@ -62,7 +62,8 @@ def tab_to(page, name: str, limit: int = 60):
         label = page.evaluate(
             """() => { const el = document.activeElement; if (!el) return "";
             const byId = el.id && document.querySelector(`label[for="${el.id}"]`);
-            return (el.getAttribute("aria-label") || (byId && byId.innerText) || el.innerText || el.value || "").trim(); }"""
+            const text = el.getAttribute("aria-label") || (byId && byId.innerText) || el.innerText || el.value;
+            return (text || "").trim(); }"""
         )
         if name.lower() in label.lower():
             return
