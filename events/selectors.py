@@ -1,0 +1,219 @@
+"""Reads shaped for the events pages. Each list runs a fixed number of queries however many rows."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from crossector.core.models import PriorityArea
+from crossector.core.vocabulary import Sector
+from hubs.models import Hub
+
+from .models import Booking, Event
+from .rules import Availability, Window, booking_window, can_cancel
+
+LONDON = ZoneInfo("Europe/London")
+CONFIRMED = Q(bookings__status=Booking.Status.CONFIRMED)
+
+
+def _with_places(qs: QuerySet[Event]) -> QuerySet[Event]:
+    return qs.select_related("hub").prefetch_related(
+        Prefetch("priority_areas", queryset=PriorityArea.objects.order_by("id"))
+    ).annotate(confirmed_count=Count("bookings", filter=CONFIRMED))
+
+
+def availability(event: Event) -> Availability:
+    confirmed = getattr(event, "confirmed_count", None)
+    if confirmed is None:
+        confirmed = event.bookings.filter(status=Booking.Status.CONFIRMED).count()
+    return Availability(event.capacity, confirmed, event.waiting_list_enabled)
+
+
+def event_badge(event: Event, *, now: datetime) -> tuple[str, str] | None:
+    """("N places left" | "Waiting list" | "Fully booked" | ..., css modifier) for cards."""
+    if event.status == Event.Status.CANCELLED:
+        return "Cancelled", "cancelled"
+    if event.ends_at <= now:
+        return None
+    places = availability(event)
+    if places.sold_out:
+        return "Fully booked", "full"
+    if places.next_booking_waits:
+        return "Waiting list", "waiting"
+    if places.places_left is not None:
+        left = places.places_left
+        return f"{left} place{'s' if left != 1 else ''} left", "open"
+    return None
+
+
+def published_events() -> QuerySet[Event]:
+    return Event.objects.filter(status=Event.Status.PUBLISHED)
+
+
+def event_list(
+    *,
+    past: bool = False,
+    hub: Hub | None = None,
+    area: PriorityArea | None = None,
+    format: str = "",
+    month: datetime | None = None,
+    now: datetime | None = None,
+) -> QuerySet[Event]:
+    now = now or timezone.now()
+    qs = published_events()
+    qs = qs.filter(ends_at__lte=now).order_by("-starts_at", "-pk") if past else qs.filter(ends_at__gt=now)
+    if hub:
+        qs = qs.filter(hub=hub)
+    if area:
+        qs = qs.filter(priority_areas=area)
+    if format:
+        qs = qs.filter(format=format)
+    if month:
+        start = month.replace(day=1, hour=0, minute=0, second=0, microsecond=0, tzinfo=LONDON)
+        end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+        qs = qs.filter(starts_at__gte=start, starts_at__lt=end)
+    return _with_places(qs)
+
+
+def event_months(*, past: bool = False, now: datetime | None = None) -> list[datetime]:
+    """Months (UK time) that have published events, for the month filter."""
+    now = now or timezone.now()
+    qs = published_events().filter(ends_at__lte=now) if past else published_events().filter(ends_at__gt=now)
+    return list(qs.datetimes("starts_at", "month", order="DESC" if past else "ASC", tzinfo=LONDON))
+
+
+def event_list_for_home(*, limit: int = 3) -> list[Event]:
+    return list(published_events().filter(starts_at__gt=timezone.now()).select_related("hub")[:limit])
+
+
+def hub_events(*, hub: Hub, limit: int = 12, now: datetime | None = None) -> tuple[list[Event], list[Event]]:
+    """(upcoming, past) events of a hub for its page, each list bounded."""
+    now = now or timezone.now()
+    upcoming = list(event_list(hub=hub, now=now)[:limit])
+    past = list(event_list(hub=hub, past=True, now=now)[:limit])
+    return upcoming, past
+
+
+def event_get_for_page(*, slug: str, user) -> Event:
+    """A published or cancelled event; staff may preview drafts. Raises Event.DoesNotExist otherwise."""
+    qs = _with_places(Event.objects.filter(slug=slug))
+    if not (user.is_authenticated and user.is_staff):
+        qs = qs.exclude(status=Event.Status.DRAFT)
+    return qs.get()
+
+
+def booking_for(*, event: Event, user) -> Booking | None:
+    if not user.is_authenticated:
+        return None
+    return Booking.objects.filter(event=event, user=user).exclude(status=Booking.Status.CANCELLED).first()
+
+
+@dataclass(frozen=True)
+class Action:
+    """The one thing the event page offers the person looking at it."""
+
+    code: str  # book, join_waitlist, booked, waiting, not_open, closed, full, started, cancelled, draft
+    message: str
+    can_cancel: bool = False
+
+
+def event_action(*, event: Event, booking: Booking | None, now: datetime | None = None) -> Action:
+    now = now or timezone.now()
+    if event.status == Event.Status.CANCELLED:
+        return Action("cancelled", "This event has been cancelled.")
+    if booking and booking.status == Booking.Status.CONFIRMED:
+        return Action("booked", "You are booked.", can_cancel=can_cancel(event, now=now))
+    if booking and booking.status == Booking.Status.WAITLISTED:
+        return Action("waiting", "You are on the waiting list.", can_cancel=can_cancel(event, now=now))
+    window = booking_window(event, now=now)
+    if window == Window.DRAFT:
+        return Action("draft", "This event is a draft and cannot be booked until it is published.")
+    if window == Window.STARTED:
+        return Action("started", "This event has already taken place." if event.ends_at <= now
+                      else "This event has started, so booking has closed.")
+    if window == Window.NOT_OPEN:
+        opens = timezone.localtime(event.booking_opens_at, LONDON)
+        return Action("not_open", f"Booking opens on {opens:%-d %B %Y at %H:%M}.")
+    if window == Window.CLOSED:
+        return Action("closed", "Booking has closed.")
+    places = availability(event)
+    if places.sold_out:
+        return Action("full", "This event is fully booked.")
+    if places.next_booking_waits:
+        return Action("join_waitlist", "This event is full. You can join the waiting list.")
+    return Action("book", "Places are available.")
+
+
+def attendee_list(*, event: Event) -> list[Booking]:
+    """Confirmed attendees who agreed to appear on the list for networking."""
+    return list(
+        Booking.objects.filter(event=event, status=Booking.Status.CONFIRMED, attendee_list_consent=True)
+        .select_related("user__profile")
+        .order_by("user__profile__full_name")
+    )
+
+
+def bookings_for_user(*, user, now: datetime | None = None) -> dict[str, list[Booking]]:
+    now = now or timezone.now()
+    qs = (
+        Booking.objects.filter(user=user)
+        .select_related("event__hub")
+        .order_by("event__starts_at", "pk")
+    )
+    active = qs.exclude(status=Booking.Status.CANCELLED)
+    return {
+        "upcoming": list(active.filter(event__ends_at__gt=now)),
+        "past": list(active.filter(event__ends_at__lte=now).order_by("-event__starts_at", "pk")),
+        "cancelled": list(qs.filter(status=Booking.Status.CANCELLED, event__ends_at__gt=now)),
+    }
+
+
+def booking_get_for_user(*, booking_id: int, user) -> Booking:
+    """Someone else's booking does not exist as far as this person is concerned."""
+    return Booking.objects.select_related("event").get(pk=booking_id, user=user)
+
+
+def user_attended_hub_event(*, user, hub: Hub, now: datetime | None = None) -> bool:
+    """True if the person was checked in at, or held a confirmed place for, a past event of the hub."""
+    now = now or timezone.now()
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Booking.objects.filter(
+        Q(attended_at__isnull=False) | Q(status=Booking.Status.CONFIRMED),
+        user=user,
+        event__hub=hub,
+        event__status=Event.Status.PUBLISHED,
+        event__ends_at__lte=now,
+    ).exists()
+
+
+def sector_mix(*, event: Event) -> list[dict]:
+    """Confirmed attendees by the sector recorded with their booking, largest first."""
+    rows = (
+        Booking.objects.filter(event=event, status=Booking.Status.CONFIRMED)
+        .values("sector")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "sector")
+    )
+    labels = dict(Sector.choices)
+    rows = list(rows)
+    total = sum(r["n"] for r in rows) or 1
+    return [
+        {"sector": labels.get(r["sector"], "Not given"), "count": r["n"], "percent": round(100 * r["n"] / total)}
+        for r in rows
+    ]
+
+
+def check_in_list(*, event: Event, query: str = "") -> list[Booking]:
+    qs = Booking.objects.filter(event=event, status=Booking.Status.CONFIRMED).select_related("user__profile")
+    query = query.strip()
+    if query:
+        qs = qs.filter(
+            Q(user__profile__full_name__icontains=query)
+            | Q(user__email__icontains=query)
+            | Q(user__profile__organisation__icontains=query)
+        )
+    return list(qs.order_by("user__profile__full_name", "pk")[:200])
+

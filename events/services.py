@@ -1,0 +1,262 @@
+"""Writes for events and bookings. Every rule about places lives here.
+
+Anything that consumes a place locks the event row first (SELECT ... FOR UPDATE inside
+transaction.atomic), so two requests for the last place queue behind each other and the second
+one counts the first one's booking.
+"""
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from crossector.core.models import User
+from hubs.selectors import hub_followers
+
+from . import emails
+from .models import Booking, Event
+from .rules import MESSAGES, Availability, Window, booking_window, can_cancel
+
+REMINDER_WINDOW = timedelta(hours=24)
+# Fields whose change makes attendees' calendars wrong, so they are told.
+NOTIFY_FIELDS = ("starts_at", "ends_at", "venue_name", "address", "online_url", "format")
+
+
+class BookingError(Exception):
+    """A booking the rules refuse, with a message fit to show the person."""
+
+    def __init__(self, message: str, *, code: str, booking: Booking | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.booking = booking
+
+
+def _event_for_update(event_id: int) -> Event:
+    return Event.objects.select_for_update().get(pk=event_id)
+
+
+def _places_taken(event: Event) -> int:
+    return Booking.objects.filter(event=event, status=Booking.Status.CONFIRMED).count()
+
+
+def booking_create(
+    *,
+    event: Event,
+    user: User,
+    dietary_requirements: str = "",
+    access_requirements: str = "",
+    attendee_list_consent: bool = False,
+    now: datetime | None = None,
+) -> Booking:
+    """Book a place, or a place on the waiting list when the event is full.
+
+    Rules: the event is published, booking is open and it has not started; one active booking per
+    person per event (also a database constraint); confirmed bookings never exceed capacity; a full
+    event without a waiting list refuses. The person's sector is recorded with the booking.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        event = _event_for_update(event.pk)
+        window = booking_window(event, now=now)
+        if window != Window.OPEN:
+            raise BookingError(MESSAGES[window], code=window)
+        existing = Booking.objects.filter(event=event, user=user).exclude(status=Booking.Status.CANCELLED).first()
+        if existing:
+            raise BookingError("You have already booked this event.", code="already_booked", booking=existing)
+        availability = Availability(event.capacity, _places_taken(event), event.waiting_list_enabled)
+        if availability.sold_out:
+            raise BookingError("Sorry, this event is fully booked.", code="full")
+        profile = getattr(user, "profile", None)
+        booking = Booking.objects.create(
+            event=event,
+            user=user,
+            status=Booking.Status.WAITLISTED if availability.next_booking_waits else Booking.Status.CONFIRMED,
+            sector=profile.sector if profile else "",
+            dietary_requirements=dietary_requirements.strip(),
+            access_requirements=access_requirements.strip(),
+            attendee_list_consent=attendee_list_consent,
+            created_at=now,
+        )
+        kind = "booking_confirmed" if booking.status == Booking.Status.CONFIRMED else "booking_waitlisted"
+        emails.booking_email(booking=booking, kind=kind)
+    return booking
+
+
+def _promote_waiting(event: Event, *, now: datetime) -> list[Booking]:
+    """Fill free places from the waiting list in arrival order. The caller holds the event lock."""
+    if event.status != Event.Status.PUBLISHED or now >= event.starts_at:
+        return []
+    waiting = (
+        Booking.objects.select_for_update(of=("self",))
+        .filter(event=event, status=Booking.Status.WAITLISTED)
+        .select_related("user__profile")
+        .order_by("created_at", "pk")
+    )
+    if event.capacity is not None:
+        free = event.capacity - _places_taken(event)
+        if free <= 0:
+            return []
+        waiting = waiting[:free]
+    promoted = list(waiting)
+    for booking in promoted:
+        booking.status = Booking.Status.CONFIRMED
+        booking.promoted_at = now
+        booking.save(update_fields=["status", "promoted_at"])
+        emails.booking_email(booking=booking, kind="booking_promoted")
+    return promoted
+
+
+def booking_cancel(*, booking: Booking, now: datetime | None = None) -> list[Booking]:
+    """Cancel a booking (allowed until the event starts) and, in the same transaction, promote the
+    first person waiting into the freed place. Returns the bookings promoted. Cancelling twice is harmless."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        event = _event_for_update(booking.event_id)
+        booking = Booking.objects.select_for_update(of=("self",)).select_related("user__profile").get(pk=booking.pk)
+        booking.event = event
+        if booking.status == Booking.Status.CANCELLED:
+            return []
+        if not can_cancel(event, now=now):
+            raise BookingError("This event has started, so the booking can no longer be cancelled.", code="started")
+        was_confirmed = booking.status == Booking.Status.CONFIRMED
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = now
+        booking.save(update_fields=["status", "cancelled_at"])
+        emails.booking_email(booking=booking, kind="booking_cancelled")
+        return _promote_waiting(event, now=now) if was_confirmed else []
+
+
+def event_publish(*, event: Event, now: datetime | None = None) -> Event:
+    """Publish a draft and email the hub's followers once about the new event."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        event = _event_for_update(event.pk)
+        if event.status == Event.Status.CANCELLED:
+            raise BookingError("A cancelled event cannot be published again.", code="cancelled")
+        if event.status == Event.Status.PUBLISHED:
+            return event
+        event.status = Event.Status.PUBLISHED
+        event.published_at = now
+        event.save(update_fields=["status", "published_at", "updated_at"])
+        if event.hub_id and event.starts_at > now:
+            for follow in hub_followers(hub=event.hub):
+                emails.new_event_email(event=event, follow=follow)
+    return event
+
+
+def event_cancel(*, event: Event, now: datetime | None = None) -> int:
+    """Cancel an event and email everyone booked or waiting. Returns how many were told."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        event = _event_for_update(event.pk)
+        if event.status == Event.Status.CANCELLED:
+            return 0
+        was_published = event.status == Event.Status.PUBLISHED
+        event.status = Event.Status.CANCELLED
+        event.cancelled_at = now
+        event.calendar_sequence = F("calendar_sequence") + 1
+        event.save(update_fields=["status", "cancelled_at", "calendar_sequence", "updated_at"])
+        event.refresh_from_db()
+        if not was_published:
+            return 0
+        bookings = _active_bookings(event)
+        for booking in bookings:
+            emails.booking_email(booking=booking, kind="event_cancelled")
+        return len(bookings)
+
+
+def _active_bookings(event: Event) -> list[Booking]:
+    return list(
+        Booking.objects.filter(event=event)
+        .exclude(status=Booking.Status.CANCELLED)
+        .select_related("user__profile", "event")
+        .order_by("created_at", "pk")
+    )
+
+
+def event_update_notify(*, event: Event, changed_fields: Iterable[str], now: datetime | None = None) -> int:
+    """After staff change a published event: if its time or place changed, bump the calendar
+    sequence and email everyone booked or waiting with the new details. Also fills any places a
+    capacity increase freed. Returns how many were told of the change."""
+    now = now or timezone.now()
+    changed = set(changed_fields)
+    with transaction.atomic():
+        event = _event_for_update(event.pk)
+        if event.status != Event.Status.PUBLISHED:
+            return 0
+        if changed & {"capacity", "waiting_list_enabled"}:
+            _promote_waiting(event, now=now)
+        if not changed & set(NOTIFY_FIELDS) or now >= event.ends_at:
+            return 0
+        Event.objects.filter(pk=event.pk).update(calendar_sequence=F("calendar_sequence") + 1)
+        event.refresh_from_db()
+        bookings = _active_bookings(event)
+        for booking in bookings:
+            emails.booking_email(booking=booking, kind="event_changed", key_suffix=f"-{event.calendar_sequence}")
+        return len(bookings)
+
+
+def reminders_send_due(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Queue the day-before reminder for every confirmed booking of a published event that starts
+    within the next 24 hours, exactly once per booking.
+
+    Exactly once holds however the sweep runs: rows are claimed with FOR UPDATE SKIP LOCKED so two
+    sweeps at the same moment take different rows; reminder_sent_at is set in the same transaction
+    as the outbox row; and the outbox key "booking-<id>-reminder" is unique, so even a repeat that
+    slipped past both would not write a second email. A late sweep still sends, as long as the event
+    has not started.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            Booking.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                status=Booking.Status.CONFIRMED,
+                reminder_sent_at__isnull=True,
+                event__status=Event.Status.PUBLISHED,
+                event__starts_at__gt=now,
+                event__starts_at__lte=now + REMINDER_WINDOW,
+            )
+            .select_related("event", "user__profile")
+            .order_by("event__starts_at", "pk")[:limit]
+        )
+        for booking in due:
+            emails.booking_email(booking=booking, kind="booking_reminder")
+        Booking.objects.filter(pk__in=[b.pk for b in due]).update(reminder_sent_at=now)
+    return len(due)
+
+
+def attendance_mark(*, bookings: QuerySet[Booking], attended: bool, now: datetime | None = None) -> int:
+    """Mark confirmed bookings as attended (or not). Waiting and cancelled bookings are left alone."""
+    now = now or timezone.now()
+    qs = bookings.filter(status=Booking.Status.CONFIRMED)
+    if attended:
+        return qs.filter(attended_at__isnull=True).update(attended_at=now)
+    return qs.update(attended_at=None)
+
+
+def booking_check_in(*, booking: Booking, now: datetime | None = None) -> Booking:
+    """Check a confirmed attendee in at the door. Checking in twice keeps the first time."""
+    now = now or timezone.now()
+    if booking.status != Booking.Status.CONFIRMED:
+        raise BookingError("Only people with a confirmed place can be checked in.", code="not_confirmed")
+    Booking.objects.filter(pk=booking.pk, attended_at__isnull=True).update(attended_at=now)
+    booking.refresh_from_db(fields=["attended_at"])
+    return booking
+
+
+def attendees_email(*, event: Event, subject: str, message: str, include_waiting: bool = False) -> int:
+    """Email the event's confirmed attendees (and optionally those waiting) through the outbox."""
+    statuses = [Booking.Status.CONFIRMED] + ([Booking.Status.WAITLISTED] if include_waiting else [])
+    batch = uuid.uuid4().hex[:12]
+    with transaction.atomic():
+        bookings = list(
+            Booking.objects.filter(event=event, status__in=statuses).select_related("user__profile", "event")
+        )
+        for booking in bookings:
+            emails.attendee_message_email(booking=booking, subject=subject, message=message, batch=batch)
+    return len(bookings)

@@ -1,0 +1,44 @@
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from .. import selectors, services
+from ..forms import CheckInSearchForm
+from ..models import Booking, Event
+from ..permissions import can_check_in
+
+
+@staff_member_required
+def check_in(request, slug):
+    """Staff at the door: find a person by name and check them in with one tap."""
+    event = get_object_or_404(Event.objects.select_related("hub"), slug=slug)
+    allowed, reason = can_check_in(request.user, event)
+    if not allowed:
+        raise PermissionDenied(reason)
+    if request.method == "POST":
+        try:
+            booking = Booking.objects.select_related("user__profile").get(
+                pk=request.POST.get("booking"), event=event
+            )
+        except (Booking.DoesNotExist, ValueError, TypeError):
+            raise Http404("No such booking for this event") from None
+        try:
+            services.booking_check_in(booking=booking)
+        except services.BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{booking.user.get_full_name()} is checked in.")
+        query = request.POST.get("q", "")
+        url = reverse("events:check_in", kwargs={"slug": slug})
+        return redirect(f"{url}?{urlencode({'q': query})}" if query else url)
+    form = CheckInSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    bookings = selectors.check_in_list(event=event, query=query)
+    return render(request, "events/check_in.html", {
+        "event": event, "form": form, "query": query, "bookings": bookings,
+        "checked_in": sum(1 for b in bookings if b.attended_at),
+    })
