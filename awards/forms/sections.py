@@ -1,0 +1,278 @@
+"""One form per section page. They check format when saving; completeness waits for submit (rules.py)."""
+
+from decimal import Decimal
+
+from django import forms
+from django.forms import formset_factory
+
+from crossector.core.models import PriorityArea
+
+from .. import rules
+from ..models import Application, CostLine, DocumentKind, PartnerOrganisation
+from ..pdf import pdf_problem
+
+
+def _optional(form):
+    for field in form.fields.values():
+        field.required = False
+
+
+class YouForm(forms.ModelForm):
+    class Meta:
+        model = Application
+        fields = ["organisation", "organisation_sector", "role", "discipline", "career_stage", "region"]
+        help_texts = {
+            "organisation": "Where you work now. You will return here after the placement.",
+            "discipline": "For example clinical genomics, health economics, software engineering.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _optional(self)
+
+
+YES_NO_BLANK = [("yes", "Yes"), ("no", "No")]
+
+
+class PartnerForm(forms.Form):
+    name = forms.CharField(label="Organisation name", max_length=200, required=False)
+    sector = forms.ChoiceField(
+        label="Sector",
+        required=False,
+        choices=[("", "Choose a sector")] + list(PartnerOrganisation._meta.get_field("sector").choices),
+        help_text="Must be different from your employing organisation's sector.",
+    )
+    country = forms.CharField(max_length=100, required=False, help_text="The partner may be outside the UK.")
+    contact_name = forms.CharField(label="Contact person", max_length=150, required=False)
+    contact_email = forms.EmailField(label="Contact email", required=False)
+    is_health_related = forms.ChoiceField(
+        label="Is the organisation health-related?",
+        choices=YES_NO_BLANK,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="It does not have to be.",
+    )
+
+    def __init__(self, *args, employer_sector="", **kwargs):
+        self.employer_sector = employer_sector
+        super().__init__(*args, **kwargs)
+
+    def clean_sector(self):
+        sector = self.cleaned_data["sector"]
+        if problem := rules.partner_sector_problem(employer_sector=self.employer_sector, partner_sector=sector):
+            raise forms.ValidationError(problem)
+        return sector
+
+    def as_row(self) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items() if k != "DELETE"}
+        data["is_health_related"] = {"yes": True, "no": False}.get(data["is_health_related"])
+        return data
+
+    @staticmethod
+    def initial_for(partner: PartnerOrganisation) -> dict:
+        health = {True: "yes", False: "no"}.get(partner.is_health_related, "")
+        return {
+            "name": partner.name,
+            "sector": partner.sector,
+            "country": partner.country,
+            "contact_name": partner.contact_name,
+            "contact_email": partner.contact_email,
+            "is_health_related": health,
+        }
+
+
+class _RowFormSet(forms.BaseFormSet):
+    def rows(self) -> list[dict]:
+        return [
+            form.as_row()
+            for form in self.forms
+            if form.has_changed() and not (self.can_delete and form.cleaned_data.get("DELETE"))
+        ]
+
+
+def partner_formset(application, data=None, *, add=False):
+    initial = [PartnerForm.initial_for(p) for p in application.partners.all()]
+    formset_class = formset_factory(
+        PartnerForm, formset=_RowFormSet, extra=1 if add or not initial else 0, can_delete=True, max_num=10
+    )
+    return formset_class(
+        data, initial=initial, prefix="partners", form_kwargs={"employer_sector": application.organisation_sector}
+    )
+
+
+class ProposalForm(forms.ModelForm):
+    priority_areas = forms.ModelMultipleChoiceField(
+        queryset=PriorityArea.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Priority area(s)",
+        help_text="Choose all that apply.",
+    )
+
+    class Meta:
+        model = Application
+        fields = ["title", "summary", "aims", "why_now", "benefits", "lasting_links", "priority_areas"]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 6})
+            for name in ["summary", "aims", "why_now", "benefits", "lasting_links"]
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _optional(self)
+        for name, limit in rules.WORD_LIMITS.items():
+            field = self.fields[name]
+            field.help_text = f"Up to {limit} words."
+            field.widget.attrs["data-word-limit"] = str(limit)
+
+    def _limit(self, name):
+        text = self.cleaned_data[name]
+        if problem := rules.word_limit_problem(field=name, text=text):
+            raise forms.ValidationError(problem)
+        return text
+
+    def clean_summary(self):
+        return self._limit("summary")
+
+    def clean_why_now(self):
+        return self._limit("why_now")
+
+    def clean_benefits(self):
+        return self._limit("benefits")
+
+    def clean_lasting_links(self):
+        return self._limit("lasting_links")
+
+
+class TimingForm(forms.ModelForm):
+    class Meta:
+        model = Application
+        fields = ["start_date", "duration_months", "fte_percent"]
+        widgets = {"start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        labels = {"fte_percent": "Time on the placement (% of full time)"}
+        help_texts = {"fte_percent": "100 for full time; for example 50 for half time."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _optional(self)
+        call = self.instance.call
+        self.fields[
+            "start_date"
+        ].help_text = f"The placement must start after the call closes ({rules.format_uk(call.closes_at)})."
+        self.fields[
+            "duration_months"
+        ].help_text = f"Between {call.min_duration_months} and {call.max_duration_months} months."
+
+    def clean_start_date(self):
+        start = self.cleaned_data["start_date"]
+        if problem := rules.start_date_problem(start=start, call=self.instance.call):
+            raise forms.ValidationError(problem)
+        return start
+
+    def clean_duration_months(self):
+        months = self.cleaned_data["duration_months"]
+        if problem := rules.duration_problem(months=months, call=self.instance.call):
+            raise forms.ValidationError(problem)
+        return months
+
+
+class CostLineForm(forms.Form):
+    category = forms.ChoiceField(required=False, choices=[("", "Choose a category")] + list(CostLine.Category.choices))
+    amount = forms.DecimalField(
+        label="Amount (£)",
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=9,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "data-cost-amount": ""}),
+    )
+    justification = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def as_row(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "DELETE"}
+
+
+class _CostFormSet(_RowFormSet):
+    maximum = Decimal("0")
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        total = rules.costs_total(row["amount"] for row in self.rows())
+        if problem := rules.costs_problem(total=total, maximum=self.maximum):
+            raise forms.ValidationError(problem)
+
+
+def cost_formset(application, data=None, *, add=False):
+    initial = [
+        {"category": c.category, "amount": c.amount, "justification": c.justification}
+        for c in application.cost_lines.all()
+    ]
+    formset_class = formset_factory(
+        CostLineForm, formset=_CostFormSet, extra=1 if add or not initial else 0, can_delete=True, max_num=20
+    )
+    formset_class.maximum = application.call.max_award
+    return formset_class(data, initial=initial, prefix="costs")
+
+
+class DocumentsForm(forms.Form):
+    cv = forms.FileField(label="Your CV", required=False)
+    partner_letter = forms.FileField(label="Letter of support from the partner organisation", required=False)
+    employer_statement = forms.FileField(
+        label="Statement from your employing organisation confirming release and return", required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["accept"] = "application/pdf,.pdf"
+            field.help_text = "PDF, 10 MB or smaller."
+
+    def clean(self):
+        for kind in DocumentKind.values:
+            upload = self.cleaned_data.get(kind)
+            if upload and (problem := pdf_problem(upload)):
+                self.add_error(kind, problem)
+        return self.cleaned_data
+
+
+class SignatoryForm(forms.Form):
+    signatory_name = forms.CharField(label="Their name", max_length=150)
+    signatory_email = forms.EmailField(label="Their email address")
+
+
+class DeclarationsForm(forms.ModelForm):
+    class Meta:
+        model = Application
+        fields = ["declare_accurate", "declare_employer_agrees", "declare_data_use"]
+        labels = {
+            "declare_accurate": "The information in this application is accurate and complete.",
+            "declare_employer_agrees": "My employing organisation knows about this application and supports it.",
+            "declare_data_use": "I agree that the Academy may share this application with its reviewers and panel.",
+        }
+
+
+def error_links(*forms_and_formsets) -> list[dict]:
+    """Every error, as a link to its field, for the error summary at the top of the page."""
+    links = []
+    for item in forms_and_formsets:
+        if item is None:
+            continue
+        if isinstance(item, forms.BaseFormSet):
+            for error in item.non_form_errors():
+                first = item.forms[0] if item.forms else None
+                href = f"#{first['amount'].auto_id}" if first is not None and "amount" in first.fields else "#"
+                links.append({"href": href, "text": error})
+            members = item.forms
+        else:
+            members = [item]
+        for form in members:
+            for error in form.non_field_errors():
+                links.append({"href": "#", "text": error})
+            for field in form:
+                multiple = isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
+                for error in field.errors:
+                    href = f"#{field.auto_id}_0" if multiple else f"#{field.auto_id}"
+                    links.append({"href": href, "text": f"{field.label}: {error}"})
+    return links

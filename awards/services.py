@@ -1,0 +1,364 @@
+"""Writes for the awards: starting, saving, submitting and withdrawing applications, documents,
+signatory links, reminders and "call now open" notices. Views, admin and tasks all call these."""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from crossector.core.services import email_queue_template
+
+from . import rules, selectors
+from .models import (
+    Application,
+    AwardCall,
+    CallOpenNoticeRequest,
+    CostLine,
+    Document,
+    PartnerOrganisation,
+    ReferenceCounter,
+    ReminderSent,
+    SignatoryRequest,
+)
+from .pdf import pdf_problem
+
+SIGNATORY_LINK_LIFETIME = timedelta(days=14)
+
+
+class ApplicationError(Exception):
+    """A rule stopped the action; `problems` lists what to fix when there is more than one thing."""
+
+    def __init__(self, message: str, problems: list[rules.Problem] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+
+
+# --- Starting and saving ---------------------------------------------------------------------------
+
+
+def application_start(*, call: AwardCall, user, now: datetime | None = None) -> Application:
+    """The applicant's one application to this call, created (prefilled from their profile) on first visit."""
+    existing = Application.objects.filter(call=call, applicant=user).first()
+    if existing:
+        return existing
+    allowed, reason = selectors.call_can_apply(user=user, call=call, now=now)
+    if not allowed:
+        raise ApplicationError(reason)
+    profile = user.profile
+    try:
+        with transaction.atomic():
+            return Application.objects.create(
+                call=call,
+                applicant=user,
+                organisation=profile.organisation,
+                organisation_sector=profile.sector,
+                role=profile.job_title,
+                region=profile.region,
+            )
+    except IntegrityError:  # two tabs started at once: the constraint keeps one
+        return Application.objects.get(call=call, applicant=user)
+
+
+def _lock_editable(application_id: int, user) -> Application:
+    application = Application.objects.select_for_update().select_related("call").get(pk=application_id)
+    allowed, reason = rules.application_can_edit(user, application)
+    if not allowed:
+        raise ApplicationError(reason)
+    return application
+
+
+@transaction.atomic
+def application_save_section(
+    *, application: Application, user, section: str, values: dict, rows: list[dict] | None = None
+) -> Application:
+    """Save one section of a draft as it is: partial answers are fine, completeness is checked at submit.
+
+    `values` are the application's own fields (and `priority_areas`); `rows` replace the section's
+    partner organisations or cost lines. A submitted or withdrawn application is never changed.
+    """
+    application = _lock_editable(application.pk, user)
+    values = dict(values)
+    priority_areas = values.pop("priority_areas", None)
+    for name, value in values.items():
+        setattr(application, name, value)
+    application.save()
+    if priority_areas is not None:
+        application.priority_areas.set(priority_areas)
+    if rows is not None:
+        model = {"partners": PartnerOrganisation, "costs": CostLine}[section]
+        model.objects.filter(application=application).delete()
+        model.objects.bulk_create(model(application=application, **row) for row in rows)
+    return application
+
+
+# --- Documents and signatories -------------------------------------------------------------------------
+
+
+def _attach(*, application: Application, kind: str, upload, by_signatory: bool) -> Document:
+    if problem := pdf_problem(upload):
+        raise ApplicationError(problem)
+    old = Document.objects.filter(application=application, kind=kind).first()
+    if old:
+        old_file = old.file
+        old.delete()
+        transaction.on_commit(lambda: old_file.storage.delete(old_file.name))
+    document = Document(
+        application=application,
+        kind=kind,
+        original_name=(upload.name or "document.pdf")[-200:],
+        size=upload.size,
+        uploaded_by_signatory=by_signatory,
+    )
+    document.file.save("document.pdf", upload, save=False)
+    name = document.file.name
+    try:
+        document.save()
+    except Exception:
+        document.file.storage.delete(name)
+        raise
+    return document
+
+
+@transaction.atomic
+def document_upload(*, application: Application, user, kind: str, upload) -> Document:
+    """Attach a PDF (checked by content, at most 10 MB) to a draft, replacing any earlier one of that kind."""
+    application = _lock_editable(application.pk, user)
+    return _attach(application=application, kind=kind, upload=upload, by_signatory=False)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def signatory_request_create(
+    *, application: Application, user, kind: str, name: str, email: str, now: datetime | None = None
+) -> SignatoryRequest:
+    """Email the signatory a private link to upload one letter. Asking again replaces the earlier link."""
+    now = now or timezone.now()
+    application = _lock_editable(application.pk, user)
+    SignatoryRequest.objects.filter(
+        application=application, kind=kind, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    request = SignatoryRequest.objects.create(
+        application=application,
+        kind=kind,
+        signatory_name=name,
+        signatory_email=email,
+        token_hash=_hash(token),
+        created_at=now,
+        expires_at=now + SIGNATORY_LINK_LIFETIME,
+    )
+    email_queue_template(
+        to=email,
+        subject=f"Please upload a letter for {user.get_full_name()}'s award application",
+        template="awards/signatory_request",
+        context={
+            "request": request,
+            "applicant_name": user.get_full_name(),
+            "call": application.call,
+            "path": reverse("awards:signatory_upload", args=[token]),
+            "expires": rules.format_uk(request.expires_at),
+        },
+        idempotency_key=f"signatory-request-{request.pk}",
+    )
+    return request
+
+
+def signatory_request_for_token(token: str, *, now: datetime | None = None) -> SignatoryRequest | None:
+    """The live request behind a link; None for a guessed, used, replaced or expired link."""
+    now = now or timezone.now()
+    return (
+        SignatoryRequest.objects.select_related("application__call", "application__applicant__profile")
+        .filter(token_hash=_hash(token), used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+
+
+@transaction.atomic
+def signatory_upload(*, token: str, upload, now: datetime | None = None) -> Document:
+    """The signatory's upload. The link works once: the request row is locked, checked and marked used."""
+    now = now or timezone.now()
+    request = (
+        SignatoryRequest.objects.select_for_update()
+        .filter(token_hash=_hash(token), used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+    if request is None:
+        raise SignatoryRequest.DoesNotExist
+    application = Application.objects.select_for_update().get(pk=request.application_id)
+    if not application.is_draft:
+        raise ApplicationError("This application has already been submitted, so the letter can no longer be added.")
+    document = _attach(application=application, kind=request.kind, upload=upload, by_signatory=True)
+    request.used_at = now
+    request.save(update_fields=["used_at"])
+    return document
+
+
+# --- Submitting and withdrawing --------------------------------------------------------------------------
+
+
+def _next_reference(year: int) -> str:
+    counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"CSEA-{year}-{counter.last:04d}"
+
+
+@transaction.atomic
+def application_submit(*, application: Application, user, now: datetime | None = None) -> Application:
+    """Submit a complete draft before its deadline, once.
+
+    The deadline is checked at the moment of the request (a request at the deadline second or
+    later is late; an individual extension moves it). The row is locked first, so a double-click
+    makes one submission: the second request finds it submitted and gets the same application back.
+    """
+    now = now or timezone.now()
+    application = Application.objects.select_for_update().select_related("call").get(pk=application.pk)
+    if application.applicant_id != user.pk:
+        raise PermissionDenied
+    if application.status == Application.Status.SUBMITTED:
+        return application
+    allowed, reason = rules.application_can_edit(user, application)
+    if not allowed:
+        raise ApplicationError(reason)
+    if rules.is_late(deadline=application.deadline, now=now):
+        raise ApplicationError(
+            f"The deadline was {rules.format_uk(application.deadline)}. Applications can no longer be submitted."
+        )
+    problems = rules.application_problems(application)
+    if problems:
+        raise ApplicationError("Your application is not complete yet.", problems)
+    year = timezone.localtime(application.call.closes_at, rules.UK).year
+    application.reference = _next_reference(year)
+    application.status = Application.Status.SUBMITTED
+    application.submitted_at = now
+    application.save(update_fields=["reference", "status", "submitted_at", "updated_at"])
+    application = selectors.application_for_summary(application.pk)
+    email_queue_template(
+        to=user.email,
+        subject=f"Application received: {application.reference}",
+        template="awards/receipt",
+        context={
+            "application": application,
+            "submitted": rules.format_uk(now),
+            "total": rules.costs_total(c.amount for c in application.cost_lines.all()),
+        },
+        idempotency_key=f"application-{application.pk}-receipt",
+        user=user,
+    )
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, user, now: datetime | None = None) -> Application:
+    """The applicant withdraws, at any time until a decision is made."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    allowed, reason = rules.application_can_withdraw(user, application)
+    if not allowed:
+        raise ApplicationError(reason)
+    application.status = Application.Status.WITHDRAWN
+    application.withdrawn_at = now or timezone.now()
+    application.save(update_fields=["status", "withdrawn_at", "updated_at"])
+    return application
+
+
+# --- Notices and reminders ---------------------------------------------------------------------------------
+
+
+def call_open_notice_request(*, user) -> CallOpenNoticeRequest:
+    """Ask to be emailed when the next call opens. Asking twice keeps one request."""
+    existing = CallOpenNoticeRequest.objects.filter(user=user, notified_at__isnull=True).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return CallOpenNoticeRequest.objects.create(user=user)
+    except IntegrityError:
+        return CallOpenNoticeRequest.objects.get(user=user, notified_at__isnull=True)
+
+
+def call_open_notices_send(*, now: datetime | None = None) -> int:
+    """Email everyone waiting for a call that has opened since they asked, once per request."""
+    now = now or timezone.now()
+    sent = 0
+    with transaction.atomic():
+        pending = (
+            CallOpenNoticeRequest.objects.select_for_update(skip_locked=True)
+            .select_related("user")
+            .filter(notified_at__isnull=True)
+        )
+        for notice in pending:
+            call = (
+                AwardCall.objects.filter(opens_at__gt=notice.created_at, opens_at__lte=now, closes_at__gt=now)
+                .order_by("opens_at")
+                .first()
+            )
+            if call is None:
+                continue
+            notice.notified_call, notice.notified_at = call, now
+            notice.save(update_fields=["notified_call", "notified_at"])
+            email_queue_template(
+                to=notice.user.email,
+                subject=f"{call.name} is now open",
+                template="awards/call_open",
+                context={"call": call, "deadline": rules.format_uk(call.closes_at)},
+                idempotency_key=f"call-notice-{notice.pk}",
+                user=notice.user,
+            )
+            sent += 1
+    return sent
+
+
+def deadline_reminders_send(*, now: datetime | None = None) -> int:
+    """Remind owners of unsubmitted drafts before the deadline, exactly once per application and offset.
+
+    A ReminderSent row, unique per (application, offset), is written in the same transaction as the
+    outbox row (whose key is unique too), so a sweep run twice or in two workers at once sends one
+    email. A sweep that runs late, after several offsets have passed, sends one reminder for the
+    nearest offset and records the earlier ones as passed. Nothing is sent at or after the deadline,
+    nor to anyone who has submitted or withdrawn.
+    """
+    now = now or timezone.now()
+    count = 0
+    for call in AwardCall.objects.filter(opens_at__lte=now, closes_at__gt=now):
+        due = sorted(o for o in (call.reminder_offsets or []) if call.closes_at - timedelta(days=o) <= now)
+        if not due:
+            continue
+        nearest = due[0]
+        drafts = (
+            Application.objects.filter(call=call, status=Application.Status.DRAFT)
+            .exclude(reminders_sent__offset_days=nearest)
+            .select_related("applicant")
+        )
+        for application in drafts:
+            if application.extension_until and application.deadline > call.closes_at:
+                continue  # their own deadline; the call's reminders would give the wrong date
+            with transaction.atomic():
+                _, created = ReminderSent.objects.get_or_create(application=application, offset_days=nearest)
+                if not created:
+                    continue
+                ReminderSent.objects.bulk_create(
+                    [ReminderSent(application=application, offset_days=o) for o in due[1:]], ignore_conflicts=True
+                )
+                email_queue_template(
+                    to=application.applicant.email,
+                    subject=f"{call.name}: your application is not submitted yet",
+                    template="awards/reminder",
+                    context={
+                        "application": application,
+                        "call": call,
+                        "deadline": rules.format_uk(call.closes_at),
+                        "days": nearest,
+                    },
+                    idempotency_key=f"application-{application.pk}-reminder-{nearest}",
+                    user=application.applicant,
+                )
+                count += 1
+    return count

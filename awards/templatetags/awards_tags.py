@@ -1,0 +1,31 @@
+from datetime import timedelta
+
+from django import template
+
+from .. import rules
+
+register = template.Library()
+
+
+@register.filter
+def uk_time(moment) -> str:
+    """'29 February 2024, 4:00pm GMT'."""
+    return rules.format_uk(moment) if moment else ""
+
+
+@register.filter
+def time_left(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds <= 0:
+        return "closed"
+    days, rest = divmod(seconds, 86400)
+    hours = rest // 3600
+    if days:
+        return f"{days} day{'s' if days != 1 else ''} and {hours} hour{'s' if hours != 1 else ''} left"
+    minutes = (rest % 3600) // 60
+    return f"{hours} hour{'s' if hours != 1 else ''} and {minutes} minute{'s' if minutes != 1 else ''} left"
+
+
+@register.filter
+def pounds(value) -> str:
+    return f"£{value:,.2f}" if value is not None else ""

@@ -1,0 +1,112 @@
+"""Check your answers, submit, and what an applicant sees afterwards."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from .. import rules, selectors, services
+from ..decorators import applicant_required
+from ..forms import DeclarationsForm, error_links
+from ..models import Application
+from .apply import load_draft, progress_context
+
+
+def _summary_context(application) -> dict:
+    return {
+        "total": rules.costs_total(c.amount for c in application.cost_lines.all()),
+        "documents": {d.kind: d for d in application.documents.all()},
+        "signatory_requests": selectors.signatory_states(application),
+    }
+
+
+@applicant_required
+def check_answers(request, slug):
+    application, elsewhere = load_draft(request, slug)
+    if elsewhere:
+        return elsewhere
+    form = DeclarationsForm(request.POST or None, instance=application)
+    submit_error = None
+    if request.method == "POST" and form.is_valid():
+        services.application_save_section(
+            application=application, user=request.user, section="check", values=form.cleaned_data
+        )
+        if "submit" not in request.POST:
+            messages.success(request, "Your declarations have been saved.")
+            return redirect("awards:apply", slug=slug)
+        try:
+            submitted = services.application_submit(application=application, user=request.user)
+        except services.ApplicationError as exc:
+            submit_error = exc.message
+        else:
+            return redirect("awards:submitted", pk=submitted.pk)
+    application = selectors.application_for_summary(application.pk)
+    context = progress_context(application)
+    context.update(_summary_context(application))
+    context.update(
+        {
+            "section": rules.SECTION_BY_SLUG["check"],
+            "number": 6,
+            "form": form,
+            "submit_error": submit_error,
+            "errors": error_links(form) if form.is_bound else [],
+        }
+    )
+    return render(request, "awards/check_answers.html", context, status=400 if submit_error else 200)
+
+
+def _viewable(request, pk) -> Application:
+    try:
+        application = selectors.application_for_summary(pk)
+    except Application.DoesNotExist:
+        raise Http404 from None
+    if not rules.application_can_view(request.user, application)[0]:
+        raise Http404
+    return application
+
+
+def _detail_context(application) -> dict:
+    context = {"application": application, "call": application.call, **_summary_context(application)}
+    if application.submitted_at:
+        context["submitted"] = rules.format_uk(application.submitted_at)
+    context["deadline"] = rules.format_uk(application.deadline)
+    return context
+
+
+def application_detail(request, pk):
+    application = _viewable(request, pk)
+    context = _detail_context(application)
+    context["can_withdraw"] = rules.application_can_withdraw(request.user, application)[0]
+    return render(request, "awards/application_detail.html", context)
+
+
+def application_print(request, pk):
+    return render(request, "awards/application_print.html", _detail_context(_viewable(request, pk)))
+
+
+def application_submitted(request, pk):
+    application = _viewable(request, pk)
+    if application.applicant_id != request.user.pk or not application.reference:
+        raise Http404
+    return render(request, "awards/submitted.html", _detail_context(application))
+
+
+@applicant_required
+def application_withdraw(request, pk):
+    application = _viewable(request, pk)
+    allowed, reason = rules.application_can_withdraw(request.user, application)
+    if not allowed:
+        messages.error(request, reason)
+        return redirect("awards:application", pk=pk)
+    if request.method == "POST":
+        services.application_withdraw(application=application, user=request.user)
+        messages.success(request, "Your application has been withdrawn.")
+        return redirect("awards:my_applications")
+    return render(request, "awards/withdraw.html", _detail_context(application))
+
+
+@applicant_required
+def my_applications(request):
+    rows = [
+        {"application": a, "deadline": rules.format_uk(a.deadline)} for a in selectors.applications_of(request.user)
+    ]
+    return render(request, "awards/my_applications.html", {"rows": rows})
