@@ -40,7 +40,9 @@ def event_ics(*, event: Event, include_join_link: bool = False, cancelled: bool 
     vevent.add("summary", event.title)
     page_url = f"{settings.SITE_URL}{event.get_absolute_url()}"
     vevent.add("url", page_url)
-    location = ", ".join(part for part in [event.venue_name, " ".join(event.address.split())] if part)
+    location = ""
+    if event.has_venue:
+        location = ", ".join(part for part in [event.venue_name, " ".join(event.address.split())] if part)
     description = [event.summary] if event.summary else []
     if event.is_online:
         if include_join_link and event.online_url:

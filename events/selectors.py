@@ -63,7 +63,7 @@ def event_list(
 ) -> QuerySet[Event]:
     now = now or timezone.now()
     qs = published_events()
-    qs = qs.filter(ends_at__lte=now).order_by("-starts_at", "-pk") if past else qs.filter(ends_at__gt=now)
+    qs = qs.filter(ends_at__lte=now).order_by("-starts_at", "-pk") if past else qs.filter(ends_at__gt=now).order_by("starts_at", "pk")
     if hub:
         qs = qs.filter(hub=hub)
     if area:

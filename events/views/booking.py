@@ -36,7 +36,7 @@ def event_book(request, slug):
     if action.code not in ("book", "join_waitlist"):
         messages.error(request, action.message)
         return redirect(event)
-    form = BookingForm(request.POST or None)
+    form = BookingForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             booking = services.booking_create(event=event, user=request.user, **form.cleaned_data)
