@@ -1,0 +1,248 @@
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from awards import services
+from awards.models import Application, Document, ReviewerAssignment
+from crossector.core.models import OutboundEmail
+from tests.awards.factories import AwardCallFactory, application, complete, deadline_call, pdf_bytes, pdf_upload
+from tests.factories import person
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(app, section=""):
+    return f"/awards/{app.call.slug}/apply/{section + '/' if section else ''}"
+
+
+# --- Calls --------------------------------------------------------------------------------------------------
+
+
+def test_call_list_shows_open_upcoming_and_past_calls(client):
+    now = datetime(2026, 11, 24, 12, tzinfo=UTC)
+    AwardCallFactory(name="Open round", opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=30))
+    AwardCallFactory(name="Next round", opens_at=now + timedelta(days=60), closes_at=now + timedelta(days=120))
+    deadline_call(datetime(2024, 2, 29, 16, tzinfo=UTC), name="2024 round")
+    with time_machine.travel(now, tick=False):
+        content = client.get("/awards/").content.decode()
+    open_at, upcoming_at, past_at = (content.index(x) for x in ("Open round", "Next round", "2024 round"))
+    assert open_at < upcoming_at < past_at
+    assert "29 February 2024, 4:00pm GMT" in content
+
+
+def test_call_page_shows_deadline_time_left_and_explains_a_no(client):
+    call = deadline_call(datetime(2027, 2, 26, 16, tzinfo=UTC))
+    call.faqs.create(question="Can my partner be abroad?", answer="Yes, outside the UK is fine.")
+    with time_machine.travel(datetime(2027, 2, 24, 12, tzinfo=UTC), tick=False):
+        content = client.get(f"/awards/{call.slug}/").content.decode()
+        assert "26 February 2027, 4:00pm GMT" in content and "2 days and 4 hours left" in content
+        assert "Can my partner be abroad?" in content and "backfill" in content
+        answered = client.get(f"/awards/{call.slug}/", {"employed": "yes", "different_sector": "no",
+                                                         "health_link": "yes", "employer_support": "yes"})
+    assert "you cannot apply yet" in answered.content.decode()
+    assert "must be in a different sector" in answered.content.decode()
+
+
+def test_notify_me_records_one_request(client, user):
+    client.force_login(user)
+    client.post("/awards/notify/")
+    client.post("/awards/notify/")
+    assert user.award_call_notices.count() == 1
+
+
+# --- Starting, saving and returning ---------------------------------------------------------------------
+
+
+def test_start_prefills_and_task_list_shows_progress(client, user):
+    call = AwardCallFactory()
+    client.force_login(user)
+    response = client.post(f"/awards/{call.slug}/apply/")
+    assert response.status_code == 302
+    content = client.get(f"/awards/{call.slug}/apply/").content.decode()
+    assert "0 of 6 sections" in content
+    you = client.get(f"/awards/{call.slug}/apply/you/").content.decode()
+    assert user.profile.organisation in you
+
+
+def test_partial_section_saves_and_invalid_text_is_kept(client):
+    app = application()
+    client.force_login(app.applicant)
+    response = client.post(_url(app, "proposal"), {"title": "Half done", "summary": "word " * 251, "return": ""})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "There is a problem" in content and 'href="#id_summary"' in content
+    assert "word word word" in content  # the text typed is still there
+    assert Application.objects.get().title == ""  # nothing half-written saved
+    response = client.post(_url(app, "proposal"), {"title": "Half done", "return": ""})
+    assert response.status_code == 302 and response["Location"] == _url(app)
+    assert Application.objects.get().title == "Half done"
+
+
+def test_partners_and_costs_save_as_rows(client):
+    app = application(organisation_sector="nhs")
+    client.force_login(app.applicant)
+    data = {"partners-TOTAL_FORMS": "2", "partners-INITIAL_FORMS": "0",
+            "partners-0-name": "Helix", "partners-0-sector": "industry_sme", "partners-0-is_health_related": "yes",
+            "partners-1-name": "Trust", "partners-1-sector": "nhs"}
+    response = client.post(_url(app, "partners"), data)
+    assert response.status_code == 200 and "different sector" in response.content.decode()
+    assert not app.partners.exists()
+    data["partners-1-sector"] = "academia"
+    assert client.post(_url(app, "partners"), data).status_code == 302
+    assert list(app.partners.values_list("name", "is_health_related")) == [("Helix", True), ("Trust", None)]
+    costs = {"costs-TOTAL_FORMS": "1", "costs-INITIAL_FORMS": "0", "costs-0-category": "travel",
+             "costs-0-amount": "100000.01", "costs-0-justification": "Flights", "duration_months": "6"}
+    assert "more than this call" in client.post(_url(app, "costs"), costs).content.decode()
+    costs["costs-0-amount"] = "2500.50"
+    assert client.post(_url(app, "costs"), costs).status_code == 302
+    assert str(app.cost_lines.get().amount) == "2500.50"
+
+
+def test_text_posted_after_the_session_expired_is_restored_after_signing_in(client):
+    app = application()
+    # Signed out (session expired), the applicant presses save:
+    response = client.post(_url(app, "proposal"), {"title": "Typed before the session expired",
+                                                   "aims": "Long careful text"})
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    next_url = parse_qs(urlparse(response["Location"]).query)["next"][0]
+    assert next_url.startswith(_url(app, "proposal") + "?restore=")
+    client.force_login(app.applicant)
+    content = client.get(next_url).content.decode()
+    assert "Typed before the session expired" in content and "Long careful text" in content
+    assert "we kept what you typed" in content
+    assert Application.objects.get().title == ""  # shown for saving, not saved behind their back
+    other = person()
+    client.force_login(other)  # the token only works once
+    assert "Typed before" not in client.get(next_url).content.decode()
+
+
+# --- Documents ---------------------------------------------------------------------------------------------
+
+
+def test_upload_pdf_and_refuse_renamed_exe_and_20_mb(client):
+    app = application()
+    client.force_login(app.applicant)
+    assert client.post(_url(app, "documents"), {"cv": pdf_upload("my-cv.pdf")}).status_code == 302
+    cv = Document.objects.get()
+    assert cv.original_name == "my-cv.pdf" and "my-cv" not in cv.file.name and cv.file.name.endswith(".pdf")
+    exe = SimpleUploadedFile("letter.pdf", b"MZ\x90\x00" + b"\x00" * 500, content_type="application/pdf")
+    response = client.post(_url(app, "documents"), {"partner_letter": exe})
+    assert response.status_code == 400 and "must be a PDF" in response.content.decode()
+    big = SimpleUploadedFile("big.pdf", pdf_bytes(padding=20 * 1024 * 1024), content_type="application/pdf")
+    response = client.post(_url(app, "documents"), {"employer_statement": big})
+    assert response.status_code == 400 and "10 MB or smaller" in response.content.decode()
+    assert list(Document.objects.values_list("kind", flat=True)) == ["cv"]
+
+
+def test_document_permissions(client, staff_user):
+    app = application()
+    doc = Document(application=app, kind="cv", original_name="cv.pdf", size=10)
+    doc.file.save("x.pdf", pdf_upload(), save=True)
+    url = f"/awards/documents/{doc.pk}/"
+    assert client.get(url).status_code == 404  # signed out
+    client.force_login(person())
+    assert client.get(url).status_code == 404  # another user
+    reviewer = person()
+    client.force_login(reviewer)
+    assert client.get(url).status_code == 404
+    ReviewerAssignment.objects.create(application=app, reviewer=reviewer)
+    assert client.get(url).status_code == 200  # assigned reviewer
+    client.force_login(staff_user)
+    assert client.get(url).status_code == 200
+    client.force_login(app.applicant)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    assert "no-store" in response["Cache-Control"]
+
+
+# --- Check answers, submit and afterwards -------------------------------------------------------------------
+
+
+def test_check_answers_lists_missing_items_linking_to_their_fields(client):
+    app = application()
+    client.force_login(app.applicant)
+    content = client.get(_url(app, "check")).content.decode()
+    assert f'href="{_url(app, "proposal")}#id_summary"' in content
+    assert f'href="{_url(app, "partners")}#id_partners-0-name"' in content
+    assert "Change<span" in content
+
+
+def test_submit_through_the_page_shows_the_reference_and_queues_the_receipt(client):
+    app = complete(application())
+    client.force_login(app.applicant)
+    response = client.post(_url(app, "check"), {"declare_accurate": "on", "declare_employer_agrees": "on",
+                                                "declare_data_use": "on", "submit": ""}, follow=True)
+    app.refresh_from_db()
+    assert app.reference.startswith("CSEA-")
+    assert app.reference in response.content.decode()
+    assert OutboundEmail.objects.filter(idempotency_key=f"application-{app.pk}-receipt").exists()
+
+
+def test_submit_one_second_after_the_deadline_is_refused_with_the_cut_off(client):
+    deadline = datetime(2027, 2, 26, 16, tzinfo=UTC)
+    app = complete(application(call=deadline_call(deadline)))
+    with time_machine.travel(deadline + timedelta(seconds=1), tick=False):
+        client.force_login(app.applicant)
+        response = client.post(_url(app, "check"), {"declare_accurate": "on", "declare_employer_agrees": "on",
+                                                    "declare_data_use": "on", "submit": ""})
+    assert response.status_code == 400
+    assert "26 February 2027, 4:00pm GMT" in response.content.decode()
+    assert Application.objects.get().status == Application.Status.DRAFT
+
+
+def test_post_to_a_submitted_application_is_refused_and_data_unchanged(client):
+    app = complete(application())
+    services.application_submit(application=app, user=app.applicant)
+    client.force_login(app.applicant)
+    response = client.post(_url(app, "you"), {"organisation": "Changed"})
+    assert response.status_code == 302 and response["Location"] == f"/awards/applications/{app.pk}/"
+    response = client.post(_url(app, "documents"), {"cv": pdf_upload("new.pdf")})
+    assert response.status_code == 302
+    app.refresh_from_db()
+    assert app.organisation == "Cardiff and Vale University Health Board"
+    assert Document.objects.get(application=app, kind="cv").original_name == "cv.pdf"
+    page = client.get(f"/awards/applications/{app.pk}/").content.decode()
+    assert "can no longer be changed" in page
+
+
+def test_another_users_application_is_404(client):
+    app = complete(application())
+    services.application_submit(application=app, user=app.applicant)
+    client.force_login(person())
+    for suffix in ("", "print/", "withdraw/", "submitted/"):
+        assert client.get(f"/awards/applications/{app.pk}/{suffix}").status_code == 404
+    assert client.post(f"/awards/applications/{app.pk}/withdraw/").status_code == 404
+    assert Application.objects.get().status == Application.Status.SUBMITTED
+
+
+def test_read_only_view_print_page_withdraw_and_my_applications(client):
+    app = complete(application())
+    services.application_submit(application=app, user=app.applicant)
+    client.force_login(app.applicant)
+    assert "AI for pathology triage" in client.get(f"/awards/applications/{app.pk}/print/").content.decode()
+    mine = client.get("/awards/applications/").content.decode()
+    assert app.reference in mine and "Submitted" in mine
+    assert client.post(f"/awards/applications/{app.pk}/withdraw/").status_code == 302
+    assert "Withdrawn" in client.get("/awards/applications/").content.decode()
+
+
+def test_hub_restricted_call_needs_attendance_at_one_of_the_hubs_events(client):
+    from events.models import Booking
+    from tests.events.factories import EventFactory, HubFactory
+
+    hub = HubFactory(name="Wales hub")
+    call = AwardCallFactory(restricted_to_hub=hub)
+    attendee, stranger = person(), person()
+    past = EventFactory(hub=hub, starts_at=datetime.now(UTC) - timedelta(days=30))
+    Booking.objects.create(event=past, user=attendee, status=Booking.Status.CONFIRMED)
+    client.force_login(stranger)
+    response = client.post(f"/awards/{call.slug}/apply/", follow=True)
+    assert "only open to people who attended an event of the Wales hub" in response.content.decode()
+    assert not Application.objects.exists()
+    client.force_login(attendee)
+    client.post(f"/awards/{call.slug}/apply/")
+    assert Application.objects.get().applicant == attendee
