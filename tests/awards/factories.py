@@ -53,23 +53,46 @@ def complete(app: Application) -> Application:
     """Fill every section so the application can be submitted."""
     closes = timezone.localtime(app.call.closes_at).date()
     Application.objects.filter(pk=app.pk).update(
-        organisation="Cardiff and Vale University Health Board", organisation_sector=Sector.NHS,
-        role="Clinical scientist", discipline="Genomics", career_stage="mid", region="wales",
-        title="AI for pathology triage", summary="A short summary.", aims="Learn model validation.",
-        why_now="Now is the time.", benefits="Everyone gains.", lasting_links="Joint supervision.",
-        start_date=max(closes, date(2020, 1, 1)) + timedelta(days=30), duration_months=6, fte_percent=100,
-        declare_accurate=True, declare_employer_agrees=True, declare_data_use=True,
+        organisation="Cardiff and Vale University Health Board",
+        organisation_sector=Sector.NHS,
+        role="Clinical scientist",
+        discipline="Genomics",
+        career_stage="mid",
+        region="wales",
+        title="AI for pathology triage",
+        summary="A short summary.",
+        aims="Learn model validation.",
+        why_now="Now is the time.",
+        benefits="Everyone gains.",
+        lasting_links="Joint supervision.",
+        start_date=max(closes, date(2020, 1, 1)) + timedelta(days=30),
+        duration_months=6,
+        fte_percent=100,
+        declare_accurate=True,
+        declare_employer_agrees=True,
+        declare_data_use=True,
     )
     app.refresh_from_db()
     # get_or_create: transactional tests flush the rows the data migration made.
-    area, _ = PriorityArea.objects.get_or_create(slug="pathology", defaults={"name": "Data analytics and AI for pathology"})
+    area, _ = PriorityArea.objects.get_or_create(
+        slug="pathology", defaults={"name": "Data analytics and AI for pathology"}
+    )
     app.priority_areas.set([area])
     PartnerOrganisation.objects.create(
-        application=app, name="Helix Imaging Ltd", sector=Sector.INDUSTRY_SME, country="United Kingdom",
-        contact_name="Tom Ellison", contact_email="tom@example.org", is_health_related=True,
+        application=app,
+        name="Helix Imaging Ltd",
+        sector=Sector.INDUSTRY_SME,
+        country="United Kingdom",
+        contact_name="Tom Ellison",
+        contact_email="tom@example.org",
+        is_health_related=True,
     )
-    CostLine.objects.create(application=app, category=CostLine.Category.BACKFILL, amount=Decimal("45000.00"),
-                            justification="Backfill a band 7 post for six months.")
+    CostLine.objects.create(
+        application=app,
+        category=CostLine.Category.BACKFILL,
+        amount=Decimal("45000.00"),
+        justification="Backfill a band 7 post for six months.",
+    )
     for kind in DocumentKind.values:
         doc = Document(application=app, kind=kind, original_name=f"{kind}.pdf", size=100)
         doc.file.save("x.pdf", pdf_upload(), save=True)

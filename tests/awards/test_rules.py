@@ -75,8 +75,9 @@ def test_start_date_must_be_after_the_call_closes_in_uk_time():
     assert rules.start_date_problem(start=date(2027, 3, 1), call=app.call)
 
 
-@pytest.mark.parametrize(("field", "limit"), [("summary", 250), ("why_now", 500), ("benefits", 500),
-                                              ("lasting_links", 300)])
+@pytest.mark.parametrize(
+    ("field", "limit"), [("summary", 250), ("why_now", 500), ("benefits", 500), ("lasting_links", 300)]
+)
 def test_word_limits_are_enforced_on_the_server(field, limit):
     app = application()
     assert ProposalForm({field: "word " * limit}, instance=app).is_valid()

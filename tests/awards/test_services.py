@@ -6,7 +6,7 @@ import time_machine
 from django.db import IntegrityError, connection, transaction
 
 from awards import services
-from awards.models import Application, ReferenceCounter, ReminderSent
+from awards.models import Application, AwardCall, ReferenceCounter, ReminderSent
 from crossector.core.models import OutboundEmail
 from tests.awards.factories import AwardCallFactory, application, complete, deadline_call, pdf_upload
 from tests.factories import person
@@ -94,7 +94,11 @@ def test_application_start_is_prefilled_from_the_profile():
     user = person(organisation="Helix Imaging Ltd", sector="industry_sme", region="scotland", job_title="CTO")
     app = services.application_start(call=AwardCallFactory(), user=user)
     assert (app.organisation, app.organisation_sector, app.region, app.role) == (
-        "Helix Imaging Ltd", "industry_sme", "scotland", "CTO")
+        "Helix Imaging Ltd",
+        "industry_sme",
+        "scotland",
+        "CTO",
+    )
 
 
 def test_cannot_start_an_application_to_a_closed_or_upcoming_call():
@@ -110,8 +114,9 @@ def test_submitted_application_cannot_be_saved_again():
     app = complete(application())
     services.application_submit(application=app, user=app.applicant)
     with pytest.raises(services.ApplicationError, match="can no longer be changed"):
-        services.application_save_section(application=app, user=app.applicant, section="you",
-                                          values={"organisation": "Changed"})
+        services.application_save_section(
+            application=app, user=app.applicant, section="you", values={"organisation": "Changed"}
+        )
     with pytest.raises(services.ApplicationError):
         services.document_upload(application=app, user=app.applicant, kind="cv", upload=pdf_upload())
     assert Application.objects.get().organisation == "Cardiff and Vale University Health Board"
@@ -130,7 +135,10 @@ def test_withdraw_until_a_decision():
 
 
 def test_reference_counter_is_per_year():
-    for year, deadline in ((2027, datetime(2027, 2, 26, 16, tzinfo=UTC)), (2028, datetime(2028, 2, 25, 16, tzinfo=UTC))):
+    for year, deadline in (
+        (2027, datetime(2027, 2, 26, 16, tzinfo=UTC)),
+        (2028, datetime(2028, 2, 25, 16, tzinfo=UTC)),
+    ):
         app = complete(application(call=deadline_call(deadline)))
         with time_machine.travel(deadline - timedelta(days=1), tick=False):
             done = services.application_submit(application=app, user=app.applicant)
@@ -142,8 +150,11 @@ def test_reference_counter_is_per_year():
 
 
 def _reminders(call):
-    return list(OutboundEmail.objects.filter(idempotency_key__contains="-reminder-").order_by("idempotency_key")
-                .values_list("idempotency_key", flat=True))
+    return list(
+        OutboundEmail.objects.filter(idempotency_key__contains="-reminder-")
+        .order_by("idempotency_key")
+        .values_list("idempotency_key", flat=True)
+    )
 
 
 def test_reminders_go_once_per_offset_even_when_the_sweep_runs_twice():
@@ -243,3 +254,20 @@ def test_call_open_notice_is_sent_once_when_the_next_call_opens():
         assert services.call_open_notices_send() == 0
     [email] = OutboundEmail.objects.filter(to=user.email)
     assert call.name in email.subject and f"/awards/{call.slug}/" in email.body_text
+
+
+def test_demo_seed_is_idempotent_and_leaves_a_half_done_draft():
+    from awards import demo, rules
+    from crossector.core import demo as core_demo
+
+    users = core_demo.seed()
+    demo.seed(users)
+    demo.seed(users)
+    assert Application.objects.count() == 1
+    past = rules.format_uk(AwardCall.objects.get(slug="csea-2024").closes_at)
+    assert past == "29 February 2024, 4:00pm GMT"
+    draft = Application.objects.get()
+    assert draft.call.is_open()
+    statuses = rules.section_status(rules.application_problems(draft), draft)
+    assert statuses["you"] == statuses["partners"] == "complete"
+    assert statuses["proposal"] == "in progress" and statuses["documents"] == "not started"

@@ -4,8 +4,8 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from awards import services
@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _ask(app, email="head@example.org"):
-    services.signatory_request_create(application=app, user=app.applicant, kind="employer_statement",
-                                      name="Dr Head", email=email)
+    services.signatory_request_create(
+        application=app, user=app.applicant, kind="employer_statement", name="Dr Head", email=email
+    )
     body = OutboundEmail.objects.filter(to=email).order_by("-created_at").first().body_text
     return re.search(r"(/awards/letters/[^/\s]+/)", body).group(1)
 

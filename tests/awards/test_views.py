@@ -40,8 +40,10 @@ def test_call_page_shows_deadline_time_left_and_explains_a_no(client):
         content = client.get(f"/awards/{call.slug}/").content.decode()
         assert "26 February 2027, 4:00pm GMT" in content and "2 days and 4 hours left" in content
         assert "Can my partner be abroad?" in content and "backfill" in content
-        answered = client.get(f"/awards/{call.slug}/", {"employed": "yes", "different_sector": "no",
-                                                         "health_link": "yes", "employer_support": "yes"})
+        answered = client.get(
+            f"/awards/{call.slug}/",
+            {"employed": "yes", "different_sector": "no", "health_link": "yes", "employer_support": "yes"},
+        )
     assert "you cannot apply yet" in answered.content.decode()
     assert "must be in a different sector" in answered.content.decode()
 
@@ -84,17 +86,29 @@ def test_partial_section_saves_and_invalid_text_is_kept(client):
 def test_partners_and_costs_save_as_rows(client):
     app = application(organisation_sector="nhs")
     client.force_login(app.applicant)
-    data = {"partners-TOTAL_FORMS": "2", "partners-INITIAL_FORMS": "0",
-            "partners-0-name": "Helix", "partners-0-sector": "industry_sme", "partners-0-is_health_related": "yes",
-            "partners-1-name": "Trust", "partners-1-sector": "nhs"}
+    data = {
+        "partners-TOTAL_FORMS": "2",
+        "partners-INITIAL_FORMS": "0",
+        "partners-0-name": "Helix",
+        "partners-0-sector": "industry_sme",
+        "partners-0-is_health_related": "yes",
+        "partners-1-name": "Trust",
+        "partners-1-sector": "nhs",
+    }
     response = client.post(_url(app, "partners"), data)
     assert response.status_code == 200 and "different sector" in response.content.decode()
     assert not app.partners.exists()
     data["partners-1-sector"] = "academia"
     assert client.post(_url(app, "partners"), data).status_code == 302
     assert list(app.partners.values_list("name", "is_health_related")) == [("Helix", True), ("Trust", None)]
-    costs = {"costs-TOTAL_FORMS": "1", "costs-INITIAL_FORMS": "0", "costs-0-category": "travel",
-             "costs-0-amount": "100000.01", "costs-0-justification": "Flights", "duration_months": "6"}
+    costs = {
+        "costs-TOTAL_FORMS": "1",
+        "costs-INITIAL_FORMS": "0",
+        "costs-0-category": "travel",
+        "costs-0-amount": "100000.01",
+        "costs-0-justification": "Flights",
+        "duration_months": "6",
+    }
     assert "more than this call" in client.post(_url(app, "costs"), costs).content.decode()
     costs["costs-0-amount"] = "2500.50"
     assert client.post(_url(app, "costs"), costs).status_code == 302
@@ -104,8 +118,9 @@ def test_partners_and_costs_save_as_rows(client):
 def test_text_posted_after_the_session_expired_is_restored_after_signing_in(client):
     app = application()
     # Signed out (session expired), the applicant presses save:
-    response = client.post(_url(app, "proposal"), {"title": "Typed before the session expired",
-                                                   "aims": "Long careful text"})
+    response = client.post(
+        _url(app, "proposal"), {"title": "Typed before the session expired", "aims": "Long careful text"}
+    )
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     next_url = parse_qs(urlparse(response["Location"]).query)["next"][0]
     assert next_url.startswith(_url(app, "proposal") + "?restore=")
@@ -174,8 +189,11 @@ def test_check_answers_lists_missing_items_linking_to_their_fields(client):
 def test_submit_through_the_page_shows_the_reference_and_queues_the_receipt(client):
     app = complete(application())
     client.force_login(app.applicant)
-    response = client.post(_url(app, "check"), {"declare_accurate": "on", "declare_employer_agrees": "on",
-                                                "declare_data_use": "on", "submit": ""}, follow=True)
+    response = client.post(
+        _url(app, "check"),
+        {"declare_accurate": "on", "declare_employer_agrees": "on", "declare_data_use": "on", "submit": ""},
+        follow=True,
+    )
     app.refresh_from_db()
     assert app.reference.startswith("CSEA-")
     assert app.reference in response.content.decode()
@@ -187,8 +205,10 @@ def test_submit_one_second_after_the_deadline_is_refused_with_the_cut_off(client
     app = complete(application(call=deadline_call(deadline)))
     with time_machine.travel(deadline + timedelta(seconds=1), tick=False):
         client.force_login(app.applicant)
-        response = client.post(_url(app, "check"), {"declare_accurate": "on", "declare_employer_agrees": "on",
-                                                    "declare_data_use": "on", "submit": ""})
+        response = client.post(
+            _url(app, "check"),
+            {"declare_accurate": "on", "declare_employer_agrees": "on", "declare_data_use": "on", "submit": ""},
+        )
     assert response.status_code == 400
     assert "26 February 2027, 4:00pm GMT" in response.content.decode()
     assert Application.objects.get().status == Application.Status.DRAFT
