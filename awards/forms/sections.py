@@ -83,11 +83,18 @@ class PartnerForm(forms.Form):
 
 class _RowFormSet(forms.BaseFormSet):
     def rows(self) -> list[dict]:
-        return [
-            form.as_row()
-            for form in self.forms
-            if form.has_changed() and not (self.can_delete and form.cleaned_data.get("DELETE"))
-        ]
+        """The rows to keep: every form with something in it, unless marked for removal.
+
+        Not `has_changed()`: a row shown from the database and saved untouched must be kept.
+        """
+        kept = []
+        for form in self.forms:
+            if self.can_delete and form.cleaned_data.get("DELETE"):
+                continue
+            row = form.as_row() if form.cleaned_data else {}
+            if any(value not in (None, "") for value in row.values()):
+                kept.append(row)
+        return kept
 
 
 def partner_formset(application, data=None, *, add=False):

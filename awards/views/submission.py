@@ -25,7 +25,7 @@ def check_answers(request, slug):
     if elsewhere:
         return elsewhere
     form = DeclarationsForm(request.POST or None, instance=application)
-    submit_error = None
+    submit_error, submit_problems = None, []
     if request.method == "POST" and form.is_valid():
         services.application_save_section(
             application=application, user=request.user, section="check", values=form.cleaned_data
@@ -37,6 +37,7 @@ def check_answers(request, slug):
             submitted = services.application_submit(application=application, user=request.user)
         except services.ApplicationError as exc:
             submit_error = exc.message
+            submit_problems = exc.problems
         else:
             return redirect("awards:submitted", pk=submitted.pk)
     application = selectors.application_for_summary(application.pk)
@@ -44,10 +45,12 @@ def check_answers(request, slug):
     context.update(_summary_context(application))
     context.update(
         {
+            "outstanding": [p for p in context["problems"] if p.section != "check"],
             "section": rules.SECTION_BY_SLUG["check"],
             "number": 6,
             "form": form,
             "submit_error": submit_error,
+            "submit_problems": submit_problems,
             "errors": error_links(form) if form.is_bound else [],
         }
     )

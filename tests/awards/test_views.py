@@ -266,3 +266,23 @@ def test_hub_restricted_call_needs_attendance_at_one_of_the_hubs_events(client):
     client.force_login(attendee)
     client.post(f"/awards/{call.slug}/apply/")
     assert Application.objects.get().applicant == attendee
+
+
+def test_saving_the_partners_page_untouched_keeps_the_partners(client):
+    app = application(organisation_sector="nhs")
+    app.partners.create(name="Helix", sector="industry_sme", country="UK", contact_name="Tom", is_health_related=True)
+    client.force_login(app.applicant)
+    data = {
+        "partners-TOTAL_FORMS": "1",
+        "partners-INITIAL_FORMS": "1",
+        "partners-0-name": "Helix",
+        "partners-0-sector": "industry_sme",
+        "partners-0-country": "UK",
+        "partners-0-contact_name": "Tom",
+        "partners-0-is_health_related": "yes",
+    }
+    assert client.post(_url(app, "partners"), data).status_code == 302
+    assert list(app.partners.values_list("name", flat=True)) == ["Helix"]
+    data["partners-0-DELETE"] = "on"
+    client.post(_url(app, "partners"), data)
+    assert not app.partners.exists()
