@@ -73,3 +73,6 @@ class HubFollow(models.Model):
 
     def __str__(self):
         return f"{self.user} follows {self.hub}"
+
+
+from .network.models import *  # noqa: E402,F401,F403  (network models live in hubs/network/)

@@ -1,6 +1,10 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
 
 from .models import PriorityArea, Profile
+
+ABOUT_FIELDS = ["full_name", "organisation", "job_title", "sector", "region", "interests", "bio"]
 
 
 class ProfileForm(forms.ModelForm):
@@ -14,11 +18,13 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = ["full_name", "organisation", "job_title", "sector", "region", "interests", "bio"]
+        fields = [*ABOUT_FIELDS, "directory_listed", *Profile.DIRECTORY_SHOW_FIELDS, *Profile.OPEN_TO_FIELDS]
         labels = {"full_name": "Full name", "organisation": "Organisation", "job_title": "Job title"}
         help_texts = {
             "sector": "The sector of the organisation you work for now.",
             "bio": "Optional. A few sentences about your work (up to 600 characters).",
+            "directory_listed": "Off unless you tick it. Signed-in members can then find you and send you a "
+            "connection request. Your email address is shared only with people whose request you accept.",
         }
         widgets = {
             "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
@@ -33,3 +39,17 @@ class ProfileForm(forms.ModelForm):
             self.fields[name].required = True
         self.fields["sector"].choices = [("", "Choose your sector")] + list(self.fields["sector"].choices)[1:]
         self.fields["region"].choices = [("", "Choose your nation or region")] + list(self.fields["region"].choices)[1:]
+        # Three groups, each with a legend, so the directory choices read as one question at a time.
+        self.helper = FormHelper(self)
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset("About you", *ABOUT_FIELDS),
+            Fieldset(
+                "People directory",
+                "directory_listed",
+                HTML('<p class="form-text mb-2" id="directory-show-hint">When you are listed, your name and sector '
+                     "are always shown. Choose what else to show:</p>"),
+                *Profile.DIRECTORY_SHOW_FIELDS,
+            ),
+            Fieldset("I am open to", *Profile.OPEN_TO_FIELDS),
+        )

@@ -80,9 +80,26 @@ class Profile(models.Model):
     region = models.CharField("UK nation or region", max_length=32, choices=Region.choices, blank=True)
     interests = models.ManyToManyField(PriorityArea, blank=True, related_name="+")
     bio = models.TextField("short bio", max_length=600, blank=True)
+    # The people directory (hubs/network). Off until the person switches it on; name and sector are
+    # always shown once listed, each other detail only if they tick it.
+    directory_listed = models.BooleanField("Show me in the people directory", default=False)
+    directory_show_organisation = models.BooleanField("Organisation and job title", default=True)
+    directory_show_region = models.BooleanField("Nation or region", default=True)
+    directory_show_interests = models.BooleanField("Interests", default=True)
+    directory_show_bio = models.BooleanField("Short bio", default=True)
+    open_to_collaborating = models.BooleanField("Collaborating", default=False)
+    open_to_hosting = models.BooleanField("Hosting a placement", default=False)
+    open_to_mentoring = models.BooleanField("Mentoring", default=False)
+    open_to_co_applying = models.BooleanField("Co-applying for an award", default=False)
+    open_to_speaking = models.BooleanField("Speaking at an event", default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     REQUIRED_FIELDS = ("full_name", "organisation", "job_title", "sector", "region")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["full_name"], condition=models.Q(directory_listed=True), name="profile_directory_idx"),
+        ]
 
     def __str__(self):
         return self.full_name or str(self.user)
@@ -90,6 +107,15 @@ class Profile(models.Model):
     @property
     def is_complete(self) -> bool:
         return all(getattr(self, name) for name in self.REQUIRED_FIELDS)
+
+    OPEN_TO_FIELDS = ("open_to_collaborating", "open_to_hosting", "open_to_mentoring", "open_to_co_applying",
+                      "open_to_speaking")
+    DIRECTORY_SHOW_FIELDS = ("directory_show_organisation", "directory_show_region", "directory_show_interests",
+                             "directory_show_bio")
+
+    @property
+    def open_to_labels(self) -> list[str]:
+        return [self._meta.get_field(name).verbose_name for name in self.OPEN_TO_FIELDS if getattr(self, name)]
 
 
 class OutboundEmail(models.Model):
