@@ -118,3 +118,15 @@ def test_demo_applicant_completes_checks_and_submits_their_application(live_serv
     # Read-only afterwards: the section pages send the applicant to the read-only view.
     page.goto(base + "/proposal/")
     expect(page.get_by_text("can no longer be changed").first).to_be_visible()
+
+
+def test_call_pages_and_my_applications_have_no_wcag_violations(live_server, page, demo_applicant):
+    user, draft = demo_applicant
+    for path in ("/awards/", f"/awards/{draft.call.slug}/", "/awards/csea-2024/"):
+        page.goto(live_server.url + path)
+        assert_accessible(page, path)
+    page.goto(
+        f"{live_server.url}/awards/{draft.call.slug}/?employed=yes&different_sector=no&health_link=yes&employer_support=yes"
+    )
+    expect(page.get_by_role("status")).to_contain_text("must be in a different sector")
+    assert_accessible(page, "eligibility answers")
