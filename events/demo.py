@@ -29,49 +29,130 @@ def _upcoming(days, hour=10) -> datetime:
 def _events(wales, scotland):
     d = datetime.fromisoformat
     return [
-        dict(slug="wales-precision-medicine-2022", hub=wales, title="Innovation in precision medicine",
-             summary="The Wales hub's first event: how NHS Wales, industry and academia can work together on "
-                     "precision medicine.", starts_at=d("2022-11-17T10:00+00:00"), hours=5,
-             venue_name="Cardiff", address="Cardiff", areas=["genomics", "pathology"], capacity=80),
-        dict(slug="wales-care-closer-to-home-2023", hub=wales,
-             title="How digital applications can help bring care closer to home",
-             summary="Digital tools that let people be cared for at home or in their community.",
-             starts_at=d("2023-04-20T10:00+01:00"), hours=5, venue_name="Cardiff", address="Cardiff",
-             areas=["medical-imaging"], capacity=80),
-        dict(slug="wales-swansea-2023", hub=wales, title="Wales hub networking event, Swansea",
-             summary="Meeting collaborators across sectors in south-west Wales.",
-             starts_at=d("2023-11-22T10:00+00:00"), hours=5, venue_name="Swansea", address="Swansea",
-             areas=["drug-development"], capacity=80),
-        dict(slug="wales-cancer-innovation", hub=wales,
-             title="Cancer innovation: digital innovation and early diagnostics",
-             summary="With the University of South Wales: faster diagnosis through digital tools.",
-             starts_at=_upcoming(21), hours=4, venue_name="University of South Wales, Treforest campus",
-             address="Llantwit Road, Pontypridd CF37 1DL", areas=["pathology", "medical-imaging"], capacity=12),
-        dict(slug="scotland-cell-gene-therapy", hub=scotland, title="Cell and gene therapy: from lab to clinic",
-             summary="Clinicians, manufacturers and regulators on getting advanced therapies to patients.",
-             starts_at=_upcoming(35), hours=4, venue_name="Royal College of Physicians of Edinburgh",
-             address="9 Queen Street, Edinburgh EH2 1JQ", areas=["cell-gene-therapy"], capacity=6),
-        dict(slug="meet-the-president-online", hub=None, title="Meet the President (online)",
-             summary="An informal online conversation with the Academy's President.",
-             starts_at=_upcoming(10, 17), hours=1, format=Event.Format.ONLINE, venue_name="", address="",
-             online_url="https://meet.example.org/ams-meet-the-president", areas=[], capacity=None),
-        dict(slug="meet-the-president-edinburgh", hub=None, title="Meet the President, Edinburgh",
-             summary="Meet the Academy's President and Fellows in Edinburgh.", starts_at=_upcoming(49, 18),
-             hours=2, venue_name="Edinburgh", address="Edinburgh", areas=[], capacity=60),
-        dict(slug="mentoring-masterclass", hub=None, title="Mentoring Masterclass",
-             summary="Practical mentoring skills for people working across sectors.", starts_at=_upcoming(28, 13),
-             hours=3, format=Event.Format.HYBRID, venue_name="Academy of Medical Sciences",
-             address="41 Portland Place, London W1B 1QH", online_url="https://meet.example.org/ams-mentoring",
-             areas=[], capacity=40),
+        {
+            "slug": "wales-precision-medicine-2022",
+            "hub": wales,
+            "title": "Innovation in precision medicine",
+            "summary": "The Wales hub's first event: how NHS Wales, industry and academia can work together on "
+            "precision medicine.",
+            "starts_at": d("2022-11-17T10:00+00:00"),
+            "hours": 5,
+            "venue_name": "Cardiff",
+            "address": "Cardiff",
+            "areas": ["genomics", "pathology"],
+            "capacity": 80,
+        },
+        {
+            "slug": "wales-care-closer-to-home-2023",
+            "hub": wales,
+            "title": "How digital applications can help bring care closer to home",
+            "summary": "Digital tools that let people be cared for at home or in their community.",
+            "starts_at": d("2023-04-20T10:00+01:00"),
+            "hours": 5,
+            "venue_name": "Cardiff",
+            "address": "Cardiff",
+            "areas": ["medical-imaging"],
+            "capacity": 80,
+        },
+        {
+            "slug": "wales-swansea-2023",
+            "hub": wales,
+            "title": "Wales hub networking event, Swansea",
+            "summary": "Meeting collaborators across sectors in south-west Wales.",
+            "starts_at": d("2023-11-22T10:00+00:00"),
+            "hours": 5,
+            "venue_name": "Swansea",
+            "address": "Swansea",
+            "areas": ["drug-development"],
+            "capacity": 80,
+        },
+        {
+            "slug": "wales-cancer-innovation",
+            "hub": wales,
+            "title": "Cancer innovation: digital innovation and early diagnostics",
+            "summary": "With the University of South Wales: faster diagnosis through digital tools.",
+            "starts_at": _upcoming(21),
+            "hours": 4,
+            "venue_name": "University of South Wales, Treforest campus",
+            "address": "Llantwit Road, Pontypridd CF37 1DL",
+            "areas": ["pathology", "medical-imaging"],
+            "capacity": 12,
+        },
+        {
+            "slug": "scotland-cell-gene-therapy",
+            "hub": scotland,
+            "title": "Cell and gene therapy: from lab to clinic",
+            "summary": "Clinicians, manufacturers and regulators on getting advanced therapies to patients.",
+            "starts_at": _upcoming(35),
+            "hours": 4,
+            "venue_name": "Royal College of Physicians of Edinburgh",
+            "address": "9 Queen Street, Edinburgh EH2 1JQ",
+            "areas": ["cell-gene-therapy"],
+            "capacity": 6,
+        },
+        {
+            "slug": "meet-the-president-online",
+            "hub": None,
+            "title": "Meet the President (online)",
+            "summary": "An informal online conversation with the Academy's President.",
+            "starts_at": _upcoming(10, 17),
+            "hours": 1,
+            "format": Event.Format.ONLINE,
+            "venue_name": "",
+            "address": "",
+            "online_url": "https://meet.example.org/ams-meet-the-president",
+            "areas": [],
+            "capacity": None,
+        },
+        {
+            "slug": "meet-the-president-edinburgh",
+            "hub": None,
+            "title": "Meet the President, Edinburgh",
+            "summary": "Meet the Academy's President and Fellows in Edinburgh.",
+            "starts_at": _upcoming(49, 18),
+            "hours": 2,
+            "venue_name": "Edinburgh",
+            "address": "Edinburgh",
+            "areas": [],
+            "capacity": 60,
+        },
+        {
+            "slug": "mentoring-masterclass",
+            "hub": None,
+            "title": "Mentoring Masterclass",
+            "summary": "Practical mentoring skills for people working across sectors.",
+            "starts_at": _upcoming(28, 13),
+            "hours": 3,
+            "format": Event.Format.HYBRID,
+            "venue_name": "Academy of Medical Sciences",
+            "address": "41 Portland Place, London W1B 1QH",
+            "online_url": "https://meet.example.org/ams-mentoring",
+            "areas": [],
+            "capacity": 40,
+        },
     ]
 
 
 def _crowd(n):
-    sectors = [Sector.NHS, Sector.INDUSTRY_LARGE, Sector.ACADEMIA, Sector.REGULATOR, Sector.CHARITY,
-               Sector.INDUSTRY_SME, Sector.GOVERNMENT, Sector.PATIENTS_PUBLIC]
+    sectors = [
+        Sector.NHS,
+        Sector.INDUSTRY_LARGE,
+        Sector.ACADEMIA,
+        Sector.REGULATOR,
+        Sector.CHARITY,
+        Sector.INDUSTRY_SME,
+        Sector.GOVERNMENT,
+        Sector.PATIENTS_PUBLIC,
+    ]
     return [
-        person_ensure(email=f"demo.person{i}@example.org", full_name=f"Demo Person {i}", organisation="Demo organisation",
-                      job_title="Programme participant", sector=sectors[i % len(sectors)], region=Region.WALES)
+        person_ensure(
+            email=f"demo.person{i}@example.org",
+            full_name=f"Demo Person {i}",
+            organisation="Demo organisation",
+            job_title="Programme participant",
+            sector=sectors[i % len(sectors)],
+            region=Region.WALES,
+        )
         for i in range(1, n + 1)
     ]
 
@@ -81,7 +162,11 @@ def _book(event, user, status=Booking.Status.CONFIRMED, attended=False):
     if booking:
         return booking
     return Booking.objects.create(
-        event=event, user=user, status=status, sector=user.profile.sector, attendee_list_consent=True,
+        event=event,
+        user=user,
+        status=status,
+        sector=user.profile.sector,
+        attendee_list_consent=True,
         attended_at=event.starts_at if attended else None,
     )
 
@@ -117,11 +202,18 @@ def seed(users) -> str:
 
     group = organisers_group_ensure()
     organiser = person_ensure(
-        email="organiser@example.org", full_name="Gareth Lewis", organisation="Life Sciences Hub Wales",
-        job_title="Events manager", sector=Sector.GOVERNMENT, region=Region.WALES, is_staff=True,
+        email="organiser@example.org",
+        full_name="Gareth Lewis",
+        organisation="Life Sciences Hub Wales",
+        job_title="Events manager",
+        sector=Sector.GOVERNMENT,
+        region=Region.WALES,
+        is_staff=True,
         groups=(ORGANISERS_GROUP,),
     )
     organiser.groups.add(group)
     wales.organisers.add(organiser)
-    return (f"{len(events)} events (3 past Wales events; upcoming: one online, one nearly full, one with a "
-            f"waiting list); hub organiser for Wales: organiser@example.org / {DEMO_PASSWORD}")
+    return (
+        f"{len(events)} events (3 past Wales events; upcoming: one online, one nearly full, one with a "
+        f"waiting list); hub organiser for Wales: organiser@example.org / {DEMO_PASSWORD}"
+    )

@@ -56,8 +56,9 @@ def new_event_email(*, event: Event, follow) -> None:
             "event": event,
             "hub": event.hub,
             "name": user.get_full_name(),
-            "unfollow_path": reverse("hubs:unfollow_email", kwargs={"token": hub_unfollow_token(hub=event.hub,
-                                                                                                user=user)}),
+            "unfollow_path": reverse(
+                "hubs:unfollow_email", kwargs={"token": hub_unfollow_token(hub=event.hub, user=user)}
+            ),
         },
         idempotency_key=f"event-{event.pk}-published-follower-{user.pk}",
         user=user,

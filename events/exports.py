@@ -10,8 +10,20 @@ from .models import Booking
 # (OWASP "CSV injection"); a leading apostrophe makes it plain text.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 
-HEADER = ["Name", "Email", "Organisation", "Job title", "Sector", "Status", "Booked at", "Dietary requirements",
-          "Access requirements", "On attendee list", "Checked in at", "Event"]
+HEADER = [
+    "Name",
+    "Email",
+    "Organisation",
+    "Job title",
+    "Sector",
+    "Status",
+    "Booked at",
+    "Dietary requirements",
+    "Access requirements",
+    "On attendee list",
+    "Checked in at",
+    "Event",
+]
 
 
 def csv_safe(value) -> str:
@@ -27,11 +39,23 @@ def attendees_csv(bookings: Iterable[Booking]) -> str:
     writer.writerow(HEADER)
     for b in bookings:
         profile = getattr(b.user, "profile", None)
-        writer.writerow([csv_safe(v) for v in (
-            profile.full_name if profile else "", b.user.email, profile.organisation if profile else "",
-            profile.job_title if profile else "", b.get_sector_display(), b.get_status_display(),
-            b.created_at.strftime("%Y-%m-%d %H:%M"), b.dietary_requirements, b.access_requirements,
-            "yes" if b.attendee_list_consent else "no",
-            b.attended_at.strftime("%Y-%m-%d %H:%M") if b.attended_at else "", b.event.title,
-        )])
+        writer.writerow(
+            [
+                csv_safe(v)
+                for v in (
+                    profile.full_name if profile else "",
+                    b.user.email,
+                    profile.organisation if profile else "",
+                    profile.job_title if profile else "",
+                    b.get_sector_display(),
+                    b.get_status_display(),
+                    b.created_at.strftime("%Y-%m-%d %H:%M"),
+                    b.dietary_requirements,
+                    b.access_requirements,
+                    "yes" if b.attendee_list_consent else "no",
+                    b.attended_at.strftime("%Y-%m-%d %H:%M") if b.attended_at else "",
+                    b.event.title,
+                )
+            ]
+        )
     return out.getvalue()

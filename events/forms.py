@@ -19,8 +19,12 @@ class BookingForm(forms.ModelForm):
         }
         help_texts = {
             "dietary_requirements": "For example vegetarian, halal, or a food allergy.",
-            "access_requirements": "Anything that would help you take part, such as step-free access or a hearing loop.",
-            "attendee_list_consent": "Only other people booked on this event can see the list. You can leave this unticked.",
+            "access_requirements": (
+                "Anything that would help you take part, such as step-free access or a hearing loop."
+            ),
+            "attendee_list_consent": (
+                "Only other people booked on this event can see the list. You can leave this unticked."
+            ),
         }
         widgets = {
             "dietary_requirements": forms.TextInput(attrs={"autocomplete": "off"}),
@@ -31,12 +35,22 @@ class BookingForm(forms.ModelForm):
 class EventFilterForm(forms.Form):
     """The filters above the events list. Every field is optional; a bad value is simply ignored."""
 
-    when = forms.ChoiceField(choices=[("upcoming", "Upcoming"), ("past", "Past")], required=False,
-                             widget=forms.HiddenInput)
-    hub = forms.ModelChoiceField(queryset=Hub.objects.filter(is_active=True).order_by("name"), to_field_name="slug",
-                                 required=False, empty_label="All hubs and Academy-wide")
-    area = forms.ModelChoiceField(label="Priority area", queryset=PriorityArea.objects.order_by("id"),
-                                  to_field_name="slug", required=False, empty_label="All priority areas")
+    when = forms.ChoiceField(
+        choices=[("upcoming", "Upcoming"), ("past", "Past")], required=False, widget=forms.HiddenInput
+    )
+    hub = forms.ModelChoiceField(
+        queryset=Hub.objects.filter(is_active=True).order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label="All hubs and Academy-wide",
+    )
+    area = forms.ModelChoiceField(
+        label="Priority area",
+        queryset=PriorityArea.objects.order_by("id"),
+        to_field_name="slug",
+        required=False,
+        empty_label="All priority areas",
+    )
     format = forms.ChoiceField(choices=[("", "Any format"), *Event.Format.choices], required=False)
     month = forms.ChoiceField(choices=[("", "Any month")], required=False)
 

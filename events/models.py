@@ -24,8 +24,14 @@ class Event(models.Model):
         PUBLISHED = "published", "Published"
         CANCELLED = "cancelled", "Cancelled"
 
-    hub = models.ForeignKey(Hub, null=True, blank=True, on_delete=models.PROTECT, related_name="events",
-                            help_text="Leave blank for Academy-wide events.")
+    hub = models.ForeignKey(
+        Hub,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        help_text="Leave blank for Academy-wide events.",
+    )
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
     summary = models.CharField(max_length=300, blank=True)
@@ -34,8 +40,9 @@ class Event(models.Model):
     format = models.CharField(max_length=12, choices=Format.choices, default=Format.IN_PERSON)
     venue_name = models.CharField("venue", max_length=200, blank=True)
     address = models.TextField(blank=True)
-    online_url = models.URLField("online joining link", blank=True,
-                                 help_text="Shown only to people with a confirmed place.")
+    online_url = models.URLField(
+        "online joining link", blank=True, help_text="Shown only to people with a confirmed place."
+    )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     booking_opens_at = models.DateTimeField(null=True, blank=True, help_text="Blank: open as soon as published.")
@@ -58,7 +65,8 @@ class Event(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"),
             models.CheckConstraint(
-                condition=Q(booking_closes_at__isnull=True) | Q(booking_opens_at__isnull=True)
+                condition=Q(booking_closes_at__isnull=True)
+                | Q(booking_opens_at__isnull=True)
                 | Q(booking_closes_at__gt=models.F("booking_opens_at")),
                 name="event_booking_closes_after_opens",
             ),
@@ -93,7 +101,8 @@ class Booking(models.Model):
     dietary_requirements = models.CharField(max_length=500, blank=True)
     access_requirements = models.CharField(max_length=500, blank=True)
     attendee_list_consent = models.BooleanField(
-        "appear on the attendee list", default=False,
+        "appear on the attendee list",
+        default=False,
         help_text="Other attendees can see this person's name, organisation and sector.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)

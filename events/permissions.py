@@ -5,8 +5,8 @@ of the hubs they are linked to (Hub.organisers), and their bookings; never Acade
 never another hub's attendees.
 """
 
-from django.db.models import QuerySet
 from django.contrib.auth.models import Group, Permission
+from django.db.models import QuerySet
 
 from hubs.permissions import ORGANISERS_GROUP, is_hub_organiser
 
@@ -16,17 +16,24 @@ __all__ = ["ORGANISERS_GROUP", "is_hub_organiser", "events_managed_by", "booking
 
 # What the group may do in the admin. No delete, and nothing from awards: organisers never see applications.
 ORGANISER_PERMISSIONS = (
-    ("events", "view_event"), ("events", "add_event"), ("events", "change_event"),
-    ("events", "view_booking"), ("events", "change_booking"),
-    ("hubs", "view_hub"), ("hubs", "view_partner"), ("hubs", "view_contact"),
+    ("events", "view_event"),
+    ("events", "add_event"),
+    ("events", "change_event"),
+    ("events", "view_booking"),
+    ("events", "change_booking"),
+    ("hubs", "view_hub"),
+    ("hubs", "view_partner"),
+    ("hubs", "view_contact"),
 )
 
 
 def organisers_group_ensure() -> Group:
     """The "Hub organisers" group with exactly its permissions. Safe to run again."""
     group, _ = Group.objects.get_or_create(name=ORGANISERS_GROUP)
-    perms = [Permission.objects.get(content_type__app_label=app, codename=codename)
-             for app, codename in ORGANISER_PERMISSIONS]
+    perms = [
+        Permission.objects.get(content_type__app_label=app, codename=codename)
+        for app, codename in ORGANISER_PERMISSIONS
+    ]
     group.permissions.set(perms)
     return group
 

@@ -19,9 +19,11 @@ CONFIRMED = Q(bookings__status=Booking.Status.CONFIRMED)
 
 
 def _with_places(qs: QuerySet[Event]) -> QuerySet[Event]:
-    return qs.select_related("hub").prefetch_related(
-        Prefetch("priority_areas", queryset=PriorityArea.objects.order_by("id"))
-    ).annotate(confirmed_count=Count("bookings", filter=CONFIRMED))
+    return (
+        qs.select_related("hub")
+        .prefetch_related(Prefetch("priority_areas", queryset=PriorityArea.objects.order_by("id")))
+        .annotate(confirmed_count=Count("bookings", filter=CONFIRMED))
+    )
 
 
 def availability(event: Event) -> Availability:
@@ -63,7 +65,10 @@ def event_list(
 ) -> QuerySet[Event]:
     now = now or timezone.now()
     qs = published_events()
-    qs = qs.filter(ends_at__lte=now).order_by("-starts_at", "-pk") if past else qs.filter(ends_at__gt=now).order_by("starts_at", "pk")
+    if past:
+        qs = qs.filter(ends_at__lte=now).order_by("-starts_at", "-pk")
+    else:
+        qs = qs.filter(ends_at__gt=now).order_by("starts_at", "pk")
     if hub:
         qs = qs.filter(hub=hub)
     if area:
@@ -131,8 +136,12 @@ def event_action(*, event: Event, booking: Booking | None, now: datetime | None 
     if window == Window.DRAFT:
         return Action("draft", "This event is a draft and cannot be booked until it is published.")
     if window == Window.STARTED:
-        return Action("started", "This event has already taken place." if event.ends_at <= now
-                      else "This event has started, so booking has closed.")
+        return Action(
+            "started",
+            "This event has already taken place."
+            if event.ends_at <= now
+            else "This event has started, so booking has closed.",
+        )
     if window == Window.NOT_OPEN:
         opens = timezone.localtime(event.booking_opens_at, LONDON)
         return Action("not_open", f"Booking opens on {opens:%-d %B %Y at %H:%M}.")
@@ -157,11 +166,7 @@ def attendee_list(*, event: Event) -> list[Booking]:
 
 def bookings_for_user(*, user, now: datetime | None = None) -> dict[str, list[Booking]]:
     now = now or timezone.now()
-    qs = (
-        Booking.objects.filter(user=user)
-        .select_related("event__hub")
-        .order_by("event__starts_at", "pk")
-    )
+    qs = Booking.objects.filter(user=user).select_related("event__hub").order_by("event__starts_at", "pk")
     active = qs.exclude(status=Booking.Status.CANCELLED)
     return {
         "upcoming": list(active.filter(event__ends_at__gt=now)),
@@ -216,4 +221,3 @@ def check_in_list(*, event: Event, query: str = "") -> list[Booking]:
             | Q(user__profile__organisation__icontains=query)
         )
     return list(qs.order_by("user__profile__full_name", "pk")[:200])
-

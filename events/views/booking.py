@@ -76,8 +76,12 @@ def booking_cancel(request, booking_id):
             messages.error(request, error.message)
             return redirect(booking.event)
         was_waiting = booking.status == Booking.Status.WAITLISTED
-        messages.success(request, f"You have left the waiting list for {booking.event.title}." if was_waiting
-                         else f"Your booking for {booking.event.title} is cancelled.")
+        messages.success(
+            request,
+            f"You have left the waiting list for {booking.event.title}."
+            if was_waiting
+            else f"Your booking for {booking.event.title} is cancelled.",
+        )
         return redirect("events:my_bookings")
     if booking.event.starts_at <= timezone.now():
         messages.error(request, "This event has started, so the booking can no longer be cancelled.")
@@ -91,7 +95,8 @@ def booking_calendar(request, booking_id):
     """The attendee's own calendar file: it carries the joining link once the place is confirmed."""
     booking = _own_booking_or_404(request, booking_id)
     confirmed = booking.status == Booking.Status.CONFIRMED
-    response = HttpResponse(event_ics(event=booking.event, include_join_link=confirmed),
-                            content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(
+        event_ics(event=booking.event, include_join_link=confirmed), content_type="text/calendar; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{booking.event.slug}.ics"'
     return response

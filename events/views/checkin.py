@@ -21,9 +21,7 @@ def check_in(request, slug):
         raise PermissionDenied(reason)
     if request.method == "POST":
         try:
-            booking = Booking.objects.select_related("user__profile").get(
-                pk=request.POST.get("booking"), event=event
-            )
+            booking = Booking.objects.select_related("user__profile").get(pk=request.POST.get("booking"), event=event)
         except (Booking.DoesNotExist, ValueError, TypeError):
             raise Http404("No such booking for this event") from None
         try:
@@ -38,7 +36,14 @@ def check_in(request, slug):
     form = CheckInSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     bookings = selectors.check_in_list(event=event, query=query)
-    return render(request, "events/check_in.html", {
-        "event": event, "form": form, "query": query, "bookings": bookings,
-        "checked_in": sum(1 for b in bookings if b.attended_at),
-    })
+    return render(
+        request,
+        "events/check_in.html",
+        {
+            "event": event,
+            "form": form,
+            "query": query,
+            "bookings": bookings,
+            "checked_in": sum(1 for b in bookings if b.attended_at),
+        },
+    )

@@ -28,10 +28,16 @@ def hub_detail(request, slug):
     upcoming, past = selectors.hub_events(hub=hub, now=now)
     for event in upcoming:
         event.badge = selectors.event_badge(event, now=now)
-    return render(request, "hubs/detail.html", {
-        "hub": hub, "upcoming": upcoming, "past": past,
-        "following": hub_selectors.hub_is_followed(hub=hub, user=request.user),
-    })
+    return render(
+        request,
+        "hubs/detail.html",
+        {
+            "hub": hub,
+            "upcoming": upcoming,
+            "past": past,
+            "following": hub_selectors.hub_is_followed(hub=hub, user=request.user),
+        },
+    )
 
 
 @login_required

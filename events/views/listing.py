@@ -19,8 +19,12 @@ def event_list(request):
     form = EventFilterForm(request.GET or None, months=selectors.event_months(past=past, now=now))
     filters = form.cleaned_or_empty() if request.GET else {"past": False}
     events = selectors.event_list(
-        past=filters["past"], hub=filters.get("hub"), area=filters.get("area"),
-        format=filters.get("format") or "", month=filters.get("month"), now=now,
+        past=filters["past"],
+        hub=filters.get("hub"),
+        area=filters.get("area"),
+        format=filters.get("format") or "",
+        month=filters.get("month"),
+        now=now,
     )
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     for event in page.object_list:
@@ -28,10 +32,17 @@ def event_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     filtered = any(filters.get(name) for name in ("hub", "area", "format", "month"))
-    return render(request, "events/list.html", {
-        "form": form, "page": page, "past": filters["past"], "filtered": filtered,
-        "querystring": query.urlencode(),
-    })
+    return render(
+        request,
+        "events/list.html",
+        {
+            "form": form,
+            "page": page,
+            "past": filters["past"],
+            "filtered": filtered,
+            "querystring": query.urlencode(),
+        },
+    )
 
 
 @require_GET
@@ -43,15 +54,19 @@ def event_detail(request, slug):
     now = timezone.now()
     booking = selectors.booking_for(event=event, user=request.user)
     confirmed = booking is not None and booking.status == Booking.Status.CONFIRMED
-    return render(request, "events/detail.html", {
-        "event": event,
-        "booking": booking,
-        "action": selectors.event_action(event=event, booking=booking, now=now),
-        "badge": selectors.event_badge(event, now=now),
-        "show_join_link": confirmed and bool(event.online_url),
-        "attendees": selectors.attendee_list(event=event) if confirmed else [],
-        "is_past": event.ends_at <= now,
-    })
+    return render(
+        request,
+        "events/detail.html",
+        {
+            "event": event,
+            "booking": booking,
+            "action": selectors.event_action(event=event, booking=booking, now=now),
+            "badge": selectors.event_badge(event, now=now),
+            "show_join_link": confirmed and bool(event.online_url),
+            "attendees": selectors.attendee_list(event=event) if confirmed else [],
+            "is_past": event.ends_at <= now,
+        },
+    )
 
 
 @require_GET

@@ -32,17 +32,27 @@ def sign_in(context, live_server, user):
 
 
 def test_public_event_and_hub_pages_have_no_wcag_violations(live_server, page, demo_users):
-    for path in ["/hubs/", "/hubs/wales/", "/events/", "/events/?when=past", "/events/?hub=wales&format=in_person",
-                 "/events/scotland-cell-gene-therapy/", "/events/wales-swansea-2023/"]:
+    for path in [
+        "/hubs/",
+        "/hubs/wales/",
+        "/events/",
+        "/events/?when=past",
+        "/events/?hub=wales&format=in_person",
+        "/events/scotland-cell-gene-therapy/",
+        "/events/wales-swansea-2023/",
+    ]:
         page.goto(live_server.url + path)
         expect(page.get_by_role("heading", level=1)).to_have_count(1)
         assert_accessible(page, path)
 
 
-def test_attendee_books_with_the_keyboard_cancels_and_the_person_waiting_is_promoted(
-        live_server, browser, demo_users):
-    event = EventFactory(title="Small round-table on AI in pathology", slug="small-round-table",
-                         hub=Hub.objects.get(slug="wales"), capacity=1)
+def test_attendee_books_with_the_keyboard_cancels_and_the_person_waiting_is_promoted(live_server, browser, demo_users):
+    event = EventFactory(
+        title="Small round-table on AI in pathology",
+        slug="small-round-table",
+        hub=Hub.objects.get(slug="wales"),
+        capacity=1,
+    )
     attendee = demo_users["attendee"]
     context = browser.new_context()
     sign_in(context, live_server, attendee)
@@ -120,7 +130,8 @@ def test_staff_check_in_page_is_accessible_and_checks_in_with_one_tap(live_serve
     page.get_by_role("button", name="Search").click()
     page.get_by_role("button", name="Check in Demo Person 3").click()
     expect(page.get_by_role("status")).to_contain_text("Demo Person 3 is checked in.")
-    assert Booking.objects.get(event__slug="wales-cancer-innovation", user__email="demo.person3@example.org").attended_at
+    checked = Booking.objects.get(event__slug="wales-cancer-innovation", user__email="demo.person3@example.org")
+    assert checked.attended_at
     page.goto(live_server.url + "/events/scotland-cell-gene-therapy/check-in/")
     assert "Demo Person" not in page.content()
     context.close()

@@ -19,8 +19,9 @@ def test_follow_a_hub_get_the_new_event_email_and_unfollow_from_it(live_server, 
     user = person(full_name="Owen Follower")
     client = Client()
     client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
     page.goto(live_server.url + "/hubs/")
     page.get_by_role("link", name="Wales: Wales hub").click()  # the map link
     expect(page.get_by_role("heading", level=1)).to_have_text("Wales hub")

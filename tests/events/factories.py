@@ -66,6 +66,4 @@ class BookingFactory(factory.django.DjangoModelFactory):
     user = factory.LazyFunction(person)
     status = Booking.Status.CONFIRMED
     sector = factory.LazyAttribute(lambda o: o.user.profile.sector)
-    cancelled_at = factory.LazyAttribute(
-        lambda o: timezone.now() if o.status == Booking.Status.CANCELLED else None
-    )
+    cancelled_at = factory.LazyAttribute(lambda o: timezone.now() if o.status == Booking.Status.CANCELLED else None)

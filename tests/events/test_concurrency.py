@@ -46,8 +46,12 @@ def fire_concurrently(live_server_url: str, event: Event, users) -> list[int]:
         with connect_lock:
             conn.connect()
         barrier.wait(timeout=30)
-        conn.request("POST", f"/events/{event.slug}/book/", body=body, headers={
-            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+        conn.request(
+            "POST",
+            f"/events/{event.slug}/book/",
+            body=body,
+            headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+        )
         statuses.append(conn.getresponse().status)
         conn.close()
 
@@ -90,8 +94,7 @@ def test_concurrent_bookings_never_exceed_capacity(live_server, crowd, slow_coun
     assert Booking.objects.filter(event=event).values("user").distinct().count() == ATTEMPTS
 
 
-def test_control_without_the_row_lock_the_same_requests_overbook(live_server, crowd, slow_count, monkeypatch,
-                                                                  capsys):
+def test_control_without_the_row_lock_the_same_requests_overbook(live_server, crowd, slow_count, monkeypatch, capsys):
     event, users = crowd
     monkeypatch.setattr(services, "_event_for_update", lambda event_id: Event.objects.get(pk=event_id))
     statuses = fire_concurrently(live_server.url, event, users)

@@ -112,8 +112,9 @@ def test_two_sweeps_at_the_same_moment_send_each_reminder_once():
     for t in threads:
         t.join(timeout=30)
     assert sum(results) == 12
-    keys = sorted(OutboundEmail.objects.filter(idempotency_key__endswith="-reminder")
-                  .values_list("idempotency_key", flat=True))
+    keys = sorted(
+        OutboundEmail.objects.filter(idempotency_key__endswith="-reminder").values_list("idempotency_key", flat=True)
+    )
     assert keys == sorted(f"booking-{b.pk}-reminder" for b in bookings)
     assert Booking.objects.filter(event=event, reminder_sent_at__isnull=True).count() == 0
 

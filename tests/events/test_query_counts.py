@@ -18,23 +18,35 @@ pytestmark = pytest.mark.django_db
 
 def add_events(hub, n, start_index):
     now = timezone.now()
-    events = Event.objects.bulk_create([
-        Event(hub=hub, title=f"Bulk event {i}", slug=f"bulk-event-{i}", status=Event.Status.PUBLISHED,
-              starts_at=now + timedelta(days=(i % 300) - 100, hours=i % 24),
-              ends_at=now + timedelta(days=(i % 300) - 100, hours=(i % 24) + 2), capacity=20 + i % 5,
-              venue_name="Cardiff")
-        for i in range(start_index, start_index + n)
-    ])
+    events = Event.objects.bulk_create(
+        [
+            Event(
+                hub=hub,
+                title=f"Bulk event {i}",
+                slug=f"bulk-event-{i}",
+                status=Event.Status.PUBLISHED,
+                starts_at=now + timedelta(days=(i % 300) - 100, hours=i % 24),
+                ends_at=now + timedelta(days=(i % 300) - 100, hours=(i % 24) + 2),
+                capacity=20 + i % 5,
+                venue_name="Cardiff",
+            )
+            for i in range(start_index, start_index + n)
+        ]
+    )
     areas = list(PriorityArea.objects.all())
-    Event.priority_areas.through.objects.bulk_create([
-        Event.priority_areas.through(event_id=e.pk, priorityarea_id=areas[i % len(areas)].pk)
-        for i, e in enumerate(events)
-    ])
+    Event.priority_areas.through.objects.bulk_create(
+        [
+            Event.priority_areas.through(event_id=e.pk, priorityarea_id=areas[i % len(areas)].pk)
+            for i, e in enumerate(events)
+        ]
+    )
     users = [person() for _ in range(3)]
-    Booking.objects.bulk_create([
-        Booking(event=e, user=users[i % 3], status=Booking.Status.CONFIRMED, sector="nhs")
-        for i, e in enumerate(events[::10])
-    ])
+    Booking.objects.bulk_create(
+        [
+            Booking(event=e, user=users[i % 3], status=Booking.Status.CONFIRMED, sector="nhs")
+            for i, e in enumerate(events[::10])
+        ]
+    )
 
 
 def count(client, url, params=None):
@@ -76,11 +88,16 @@ def test_pages_run_the_same_number_of_queries_with_10_and_500_events(client, use
     with_10 = {name: count(client, url, params) for name, url, params in page_list}
     add_events(hub, 490, 100)
     for i in range(20):  # and more bookings for the people on these pages
-        BookingFactory(event=Event.objects.get(slug=f"bulk-event-{100 + i * 7}"), user=user if i % 2 else person(),
-                       attendee_list_consent=True)
+        BookingFactory(
+            event=Event.objects.get(slug=f"bulk-event-{100 + i * 7}"),
+            user=user if i % 2 else person(),
+            attendee_list_consent=True,
+        )
     assert Event.objects.count() == 500
     with_500 = {name: count(client, url, params) for name, url, params in page_list}
     with capsys.disabled():
-        print(f"\n[queries, {'signed in' if signed_in else 'anonymous'}] 10 events: {with_10}\n"
-              f"[queries, {'signed in' if signed_in else 'anonymous'}] 500 events: {with_500}")
+        print(
+            f"\n[queries, {'signed in' if signed_in else 'anonymous'}] 10 events: {with_10}\n"
+            f"[queries, {'signed in' if signed_in else 'anonymous'}] 500 events: {with_500}"
+        )
     assert with_500 == with_10

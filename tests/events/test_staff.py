@@ -61,19 +61,21 @@ def test_admin_event_page_shows_bookings_inline_and_the_sector_mix(client, staff
 
 
 def test_csv_cells_cannot_run_as_spreadsheet_formulas():
-    for dangerous in ("=HYPERLINK(\"http://evil\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", " =1"):
+    for dangerous in ('=HYPERLINK("http://evil")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", " =1"):
         assert csv_safe(dangerous).startswith("'")
     assert csv_safe("Cardiff University") == "Cardiff University"
 
 
 def test_admin_exports_attendees_as_safe_csv(client, staff_user):
     event = EventFactory()
-    BookingFactory(event=event, user=person(full_name="=cmd|' /C calc'!A0", organisation="Acme"),
-                   dietary_requirements="@SUM(1)")
+    BookingFactory(
+        event=event, user=person(full_name="=cmd|' /C calc'!A0", organisation="Acme"), dietary_requirements="@SUM(1)"
+    )
     BookingFactory(event=event, status=Booking.Status.CANCELLED)
     client.force_login(staff_user)
-    response = client.post(reverse("admin:events_event_changelist"),
-                           {"action": "export_attendees", "_selected_action": [event.pk]})
+    response = client.post(
+        reverse("admin:events_event_changelist"), {"action": "export_attendees", "_selected_action": [event.pk]}
+    )
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert len(rows) == 2  # header + the one active booking
@@ -85,8 +87,10 @@ def test_admin_marks_attendance_only_for_confirmed_bookings(client, staff_user):
     confirmed = BookingFactory()
     waiting = BookingFactory(event=confirmed.event, status=Booking.Status.WAITLISTED)
     client.force_login(staff_user)
-    client.post(reverse("admin:events_booking_changelist"),
-                {"action": "mark_attended", "_selected_action": [confirmed.pk, waiting.pk]})
+    client.post(
+        reverse("admin:events_booking_changelist"),
+        {"action": "mark_attended", "_selected_action": [confirmed.pk, waiting.pk]},
+    )
     confirmed.refresh_from_db(), waiting.refresh_from_db()
     assert confirmed.attended_at is not None and waiting.attended_at is None
 
@@ -99,8 +103,16 @@ def test_admin_emails_confirmed_attendees_through_the_outbox(client, staff_user)
     url = reverse("admin:events_event_changelist")
     form_page = client.post(url, {"action": "email_attendees", "_selected_action": [event.pk]})
     assert "Email attendees" in form_page.content.decode()
-    client.post(url, {"action": "email_attendees", "_selected_action": [event.pk], "send": "1",
-                      "subject": "Parking at the venue", "message": "Use the north car park."})
+    client.post(
+        url,
+        {
+            "action": "email_attendees",
+            "_selected_action": [event.pk],
+            "send": "1",
+            "subject": "Parking at the venue",
+            "message": "Use the north car park.",
+        },
+    )
     emails = OutboundEmail.objects.filter(subject="Parking at the venue")
     assert sorted(e.to for e in emails) == sorted([a.user.email, b.user.email])
     assert "Use the north car park." in emails[0].body_text
@@ -127,15 +139,33 @@ def test_admin_changing_the_start_emails_people_booked(client, staff_user):
     start = timezone.localtime(event.starts_at + timezone.timedelta(days=1))
     end = start + timezone.timedelta(hours=2)
     post = {
-        "title": event.title, "slug": event.slug, "hub": event.hub_id, "summary": event.summary,
-        "description": event.description, "format": event.format, "venue_name": event.venue_name,
-        "address": event.address, "online_url": "", "capacity": event.capacity, "waiting_list_enabled": "on",
-        "starts_at_0": start.strftime("%d/%m/%Y"), "starts_at_1": start.strftime("%H:%M:%S"),
-        "ends_at_0": end.strftime("%d/%m/%Y"), "ends_at_1": end.strftime("%H:%M:%S"),
-        "booking_opens_at_0": "", "booking_opens_at_1": "", "booking_closes_at_0": "", "booking_closes_at_1": "",
-        "bookings-TOTAL_FORMS": "1", "bookings-INITIAL_FORMS": "1", "bookings-MIN_NUM_FORMS": "0",
-        "bookings-MAX_NUM_FORMS": "1000", "bookings-0-id": booking.pk, "bookings-0-event": event.pk,
-        "bookings-0-attended_at_0": "", "bookings-0-attended_at_1": "",
+        "title": event.title,
+        "slug": event.slug,
+        "hub": event.hub_id,
+        "summary": event.summary,
+        "description": event.description,
+        "format": event.format,
+        "venue_name": event.venue_name,
+        "address": event.address,
+        "online_url": "",
+        "capacity": event.capacity,
+        "waiting_list_enabled": "on",
+        "starts_at_0": start.strftime("%d/%m/%Y"),
+        "starts_at_1": start.strftime("%H:%M:%S"),
+        "ends_at_0": end.strftime("%d/%m/%Y"),
+        "ends_at_1": end.strftime("%H:%M:%S"),
+        "booking_opens_at_0": "",
+        "booking_opens_at_1": "",
+        "booking_closes_at_0": "",
+        "booking_closes_at_1": "",
+        "bookings-TOTAL_FORMS": "1",
+        "bookings-INITIAL_FORMS": "1",
+        "bookings-MIN_NUM_FORMS": "0",
+        "bookings-MAX_NUM_FORMS": "1000",
+        "bookings-0-id": booking.pk,
+        "bookings-0-event": event.pk,
+        "bookings-0-attended_at_0": "",
+        "bookings-0-attended_at_1": "",
     }
     assert data  # the form rendered
     response = client.post(url, post)
@@ -167,8 +197,10 @@ def test_organiser_sees_and_exports_only_their_hubs_events_and_bookings(client, 
     assert client.get(reverse("admin:events_booking_change", args=[other_booking.pk])).status_code == 302
     assert client.get(reverse("admin:events_booking_change", args=[own_booking.pk])).status_code == 200
 
-    export = client.post(reverse("admin:events_event_changelist"),
-                         {"action": "export_attendees", "_selected_action": [own.pk, theirs.pk]})
+    export = client.post(
+        reverse("admin:events_event_changelist"),
+        {"action": "export_attendees", "_selected_action": [own.pk, theirs.pk]},
+    )
     text = export.content.decode()
     assert "Welsh Attendee" in text and "Scottish Attendee" not in text
 

@@ -56,7 +56,9 @@ def test_event_list_filters_by_hub_area_format_and_month(client):
     assert titles(area="genomics") == {"Scottish online"}
     assert titles(format="online") == {"Scottish online"}
     assert titles(month=start.astimezone(timezone.get_default_timezone()).strftime("%Y-%m")) == {
-        "Welsh in person", "Scottish online"}
+        "Welsh in person",
+        "Scottish online",
+    }
     assert titles(hub="no-such-hub") == {"Welsh in person", "Scottish online", "Later one"}  # ignored, not an error
 
 
@@ -75,13 +77,22 @@ def test_event_list_paginates(client):
     [
         (lambda e: None, "Book a place"),
         (lambda e: BookingFactory.create_batch(2, event=e), "Join the waiting list"),
-        (lambda e: Event.objects.filter(pk=e.pk).update(booking_opens_at=timezone.now() + timedelta(days=1)),
-         "Booking not open yet"),
-        (lambda e: Event.objects.filter(pk=e.pk).update(booking_closes_at=timezone.now() - timedelta(days=1)),
-         "Booking closed"),
+        (
+            lambda e: Event.objects.filter(pk=e.pk).update(booking_opens_at=timezone.now() + timedelta(days=1)),
+            "Booking not open yet",
+        ),
+        (
+            lambda e: Event.objects.filter(pk=e.pk).update(booking_closes_at=timezone.now() - timedelta(days=1)),
+            "Booking closed",
+        ),
         (lambda e: Event.objects.filter(pk=e.pk).update(status=Event.Status.CANCELLED), "Event cancelled"),
-        (lambda e: (Event.objects.filter(pk=e.pk).update(waiting_list_enabled=False),
-                    BookingFactory.create_batch(2, event=e)), "Fully booked"),
+        (
+            lambda e: (
+                Event.objects.filter(pk=e.pk).update(waiting_list_enabled=False),
+                BookingFactory.create_batch(2, event=e),
+            ),
+            "Fully booked",
+        ),
     ],
 )
 def test_event_page_offers_one_clear_action(client, event, setup, text):
@@ -121,10 +132,13 @@ def test_booking_page_needs_a_complete_profile(client):
     assert response.status_code == 302 and response["Location"].startswith(reverse("profile"))
 
 
-def test_booking_through_the_page_confirms_and_emails(signed_in_client, user, event, django_capture_on_commit_callbacks):
+def test_booking_through_the_page_confirms_and_emails(
+    signed_in_client, user, event, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        response = signed_in_client.post(book_url(event), {"dietary_requirements": "Vegetarian",
-                                                           "attendee_list_consent": "on"}, follow=True)
+        response = signed_in_client.post(
+            book_url(event), {"dietary_requirements": "Vegetarian", "attendee_list_consent": "on"}, follow=True
+        )
     assert "Your place is booked" in response.content.decode()
     booking = Booking.objects.get(event=event, user=user)
     assert booking.status == Booking.Status.CONFIRMED and booking.dietary_requirements == "Vegetarian"
@@ -143,8 +157,10 @@ def test_double_clicked_booking_makes_one_booking(signed_in_client, user, event)
     ("fields", "message"),
     [
         ({"status": Event.Status.CANCELLED}, "This event has been cancelled."),
-        ({"starts_at": timezone.now() - timedelta(days=2), "ends_at": timezone.now() - timedelta(days=1)},
-         "This event has already taken place."),
+        (
+            {"starts_at": timezone.now() - timedelta(days=2), "ends_at": timezone.now() - timedelta(days=1)},
+            "This event has already taken place.",
+        ),
         ({"booking_closes_at": timezone.now() - timedelta(hours=1)}, "Booking has closed."),
         ({"booking_opens_at": timezone.now() + timedelta(days=3)}, "Booking opens on"),
     ],
@@ -164,8 +180,9 @@ def test_booking_a_full_event_without_waiting_list_says_fully_booked(signed_in_c
     assert Booking.objects.count() == 2
 
 
-def test_event_filling_up_while_the_form_is_open_shows_the_error_and_keeps_the_answers(signed_in_client, event,
-                                                                                        monkeypatch):
+def test_event_filling_up_while_the_form_is_open_shows_the_error_and_keeps_the_answers(
+    signed_in_client, event, monkeypatch
+):
     Event.objects.filter(pk=event.pk).update(waiting_list_enabled=False)
     from events import services
 

@@ -43,8 +43,15 @@ def test_hub_page_shows_about_partners_contacts_and_upcoming_and_past_events(cli
     EventFactory(hub=hub, title="Draft not shown", status=Event.Status.DRAFT)
     EventFactory(title="Other hub's event")
     content = client.get(hub.get_absolute_url()).content.decode()
-    for text in ("Bringing Welsh health innovators together.", "Partner One", "Rhian Jones", "Hub lead",
-                 "mailto:rhian@example.org", "Soon in Cardiff", "Last year in Swansea"):
+    for text in (
+        "Bringing Welsh health innovators together.",
+        "Partner One",
+        "Rhian Jones",
+        "Hub lead",
+        "mailto:rhian@example.org",
+        "Soon in Cardiff",
+        "Last year in Swansea",
+    ):
         assert text in content
     assert "Draft not shown" not in content and "Other hub" not in content
 
