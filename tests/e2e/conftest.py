@@ -57,6 +57,8 @@ def outbox_link(email_to: str, pattern: str) -> str:
 
 def tab_to(page, name: str, limit: int = 60):
     """Press Tab until the focused element's accessible name contains `name`: proof it is reachable by keyboard."""
+    page.wait_for_load_state("load")
+    seen = []
     for _ in range(limit):
         page.keyboard.press("Tab")
         label = page.evaluate(
@@ -65,6 +67,7 @@ def tab_to(page, name: str, limit: int = 60):
             const text = el.getAttribute("aria-label") || (byId && byId.innerText) || el.innerText || el.value;
             return (text || "").trim(); }"""
         )
+        seen.append(label)
         if name.lower() in label.lower():
             return
-    raise AssertionError(f"could not reach {name!r} with the Tab key")
+    raise AssertionError(f"could not reach {name!r} with the Tab key; focus went through {seen}")
