@@ -17,6 +17,22 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _priority_areas(request):
+    """Transactional tests truncate every table, data-migration rows included; put the vocabulary back."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("live_server", "transactional_db")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        from crossector.core.models import PriorityArea
+        from crossector.core.vocabulary import PRIORITY_AREAS
+
+        for slug, name in PRIORITY_AREAS:
+            PriorityArea.objects.get_or_create(slug=slug, defaults={"name": name})
+
+
 @pytest.fixture
 def password():
     return PASSWORD

@@ -4,7 +4,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 
 from .models import PriorityArea, Profile, User
-from .vocabulary import Region, Sector
+from .vocabulary import PRIORITY_AREAS, Region, Sector
 
 DEMO_PASSWORD = "cross-sector-demo"
 
@@ -89,6 +89,9 @@ def person_ensure(
 
 
 def seed() -> dict[str, User]:
+    # The data migration adds these; a database that was flushed since still gets them back.
+    for slug, name in PRIORITY_AREAS:
+        PriorityArea.objects.get_or_create(slug=slug, defaults={"name": name})
     users = {}
     for role, details in DEMO_USERS.items():
         groups = ("Reviewers",) if role == "reviewer" else ()

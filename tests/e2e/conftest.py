@@ -55,7 +55,7 @@ def outbox_link(email_to: str, pattern: str) -> str:
     return match.group(1)
 
 
-def tab_to(page, name: str, limit: int = 60):
+def tab_to(page, name: str, limit: int = 120):
     """Press Tab until the focused element's accessible name contains `name`: proof it is reachable by keyboard."""
     page.wait_for_load_state("load")
     seen = []
@@ -67,7 +67,7 @@ def tab_to(page, name: str, limit: int = 60):
             const text = el.getAttribute("aria-label") || (byId && byId.innerText) || el.innerText || el.value;
             return (text || "").trim(); }"""
         )
-        seen.append(label)
+        seen.append(label[:40])
         if name.lower() in label.lower():
             return
     raise AssertionError(f"could not reach {name!r} with the Tab key; focus went through {seen}")

@@ -6,7 +6,7 @@ from django.db import transaction
 from crossector.core import demo
 
 # Each app that has demo data provides `<app>.demo.seed(users)`; they run in this order.
-APP_SEEDERS = ("hubs.demo", "events.demo", "awards.demo")
+APP_SEEDERS = ("hubs.demo", "events.demo", "awards.demo", "hubs.network.demo")
 
 
 class Command(BaseCommand):
