@@ -156,6 +156,12 @@ OUTBOX_STALE_AFTER_SECONDS = env.int("OUTBOX_STALE_AFTER_SECONDS", default=300)
 # A row left "sending" this long belongs to a worker that died mid-send.
 OUTBOX_SENDING_TIMEOUT_SECONDS = env.int("OUTBOX_SENDING_TIMEOUT_SECONDS", default=900)
 
+# --- People directory and connections (hubs/network) ------------------------------------------
+# Connection requests one person may send in any 24 hours; keeps the directory free of spam.
+NETWORK_DAILY_REQUEST_CAP = env.int("NETWORK_DAILY_REQUEST_CAP", default=10)
+# The "people to meet" digest goes to consenting attendees this many days before their event.
+NETWORK_DIGEST_DAYS_BEFORE = env.int("NETWORK_DIGEST_DAYS_BEFORE", default=3)
+
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # No broker configured: run tasks in process so the embedded default works with nothing else running.
@@ -182,6 +188,7 @@ CELERY_BEAT_SCHEDULE = {
     "event-reminders": {"task": "events.tasks.event_reminders_sweep", "schedule": 300.0},
     "award-deadline-reminders": {"task": "awards.tasks.deadline_reminders_sweep", "schedule": 900.0},
     "award-call-open-notices": {"task": "awards.tasks.call_open_notices_sweep", "schedule": 900.0},
+    "network-matchmaking-digest": {"task": "hubs.network.tasks.matchmaking_digest_sweep", "schedule": 3600.0},
 }
 
 # --- Security -------------------------------------------------------------------------------

@@ -16,5 +16,6 @@ urlpatterns = [
     path("hubs/", include("events.urls_hubs")),  # hub pages list events; hubs must not import events
     path("events/", include("events.urls")),
     path("awards/", include("awards.urls")),
+    path("network/", include("hubs.network.urls")),
     path("admin/", admin.site.urls),
 ]
