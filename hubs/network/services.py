@@ -41,15 +41,18 @@ def connection_request_create(
     Refused when: the recipient is not in the directory (or either has blocked the other); they are
     already connected; a request between the two is already waiting, whichever of them sent it; or
     the sender has reached NETWORK_DAILY_REQUEST_CAP requests in the last 24 hours (withdrawn ones
-    count, so sending and withdrawing cannot get round the cap). The sender's user row is locked so
-    two requests sent at once cannot both slip under the cap.
+    count, so sending and withdrawing cannot get round the cap).
+
+    Both people's user rows are locked, lowest id first: two requests from one sender sent at once
+    cannot both slip under the cap, and two people asking each other at once take turns (the second
+    then sees the first's request) instead of deadlocking on the one-pending-per-pair index.
     """
     now = now or timezone.now()
     message = message.strip()
     if sender.pk == recipient.pk:
         raise NetworkError("You cannot send a connection request to yourself.", code="self")
     with transaction.atomic():
-        User.objects.select_for_update().only("pk").get(pk=sender.pk)
+        list(User.objects.select_for_update().filter(pk__in=[sender.pk, recipient.pk]).order_by("pk").values("pk"))
         try:
             selectors.directory_person_get(viewer=sender, user_id=recipient.pk)
         except Profile.DoesNotExist:
