@@ -5,6 +5,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from hubs.network.selectors import hosts_for_call
+
 from .. import rules, selectors, services
 from ..forms import EligibilityForm
 from ..models import AwardCall
@@ -40,6 +42,7 @@ def call_detail(request, slug):
             "eligibility": eligibility,
             "reasons": reasons,
             "application": application,
+            "hosts": hosts_for_call(viewer=request.user, call=call),
             "can_apply": can_apply,
             "why_not": why_not,
         },

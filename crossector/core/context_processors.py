@@ -13,6 +13,7 @@ NAV = (
 ACCOUNT_NAV = (
     ("My bookings", "events:my_bookings"),
     ("My applications", "awards:my_applications"),
+    ("My connections", "network:connections"),
 )
 
 
