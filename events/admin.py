@@ -35,15 +35,8 @@ class BookingInline(admin.TabularInline):
         "created_at",
         "attended_at",
     )
-    readonly_fields = (
-        "user",
-        "status",
-        "sector",
-        "dietary_requirements",
-        "access_requirements",
-        "attendee_list_consent",
-        "created_at",
-    )
+    # Staff record attendance here; everything the attendee gave stays as they gave it.
+    readonly_fields = tuple(f for f in fields if f != "attended_at")
     ordering = ("status", "created_at", "pk")
 
     def get_queryset(self, request):
