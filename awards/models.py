@@ -139,11 +139,26 @@ class Application(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        ELIGIBLE = "eligible", "Eligible"
+        INELIGIBLE = "ineligible", "Ineligible"
+        UNDER_REVIEW = "under_review", "Under review"
+        SHORTLISTED = "shortlisted", "Shortlisted"
         AWARDED = "awarded", "Awarded"
         NOT_AWARDED = "not_awarded", "Not awarded"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
-    DECIDED = (Status.AWARDED, Status.NOT_AWARDED)
+    # Final outcomes: the applicant has been told, nothing moves afterwards.
+    DECIDED = (Status.INELIGIBLE, Status.AWARDED, Status.NOT_AWARDED)
+    # Every status an application can reach by being submitted; each has a reference and a submission time.
+    SUBMITTED_STATUSES = (
+        Status.SUBMITTED,
+        Status.ELIGIBLE,
+        Status.INELIGIBLE,
+        Status.UNDER_REVIEW,
+        Status.SHORTLISTED,
+        Status.AWARDED,
+        Status.NOT_AWARDED,
+    )
 
     call = models.ForeignKey(AwardCall, on_delete=models.PROTECT, related_name="applications")
     applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="award_applications")
@@ -194,22 +209,50 @@ class Application(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    awarded_amount = models.DecimalField(
+        "amount awarded (£)",
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_AWARD)],
+        help_text="Set when the application is awarded; the amount requested unless the panel changed it.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["call", "status"], name="application_call_status"),
+            models.Index(fields=["status", "submitted_at"], name="application_status_submitted"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["call", "applicant"], name="one_application_per_applicant_per_call"),
             models.UniqueConstraint(
                 fields=["reference"], condition=~models.Q(reference=""), name="application_reference_unique"
             ),
             models.CheckConstraint(
-                condition=~models.Q(status__in=["submitted", "awarded", "not_awarded"])
+                condition=~models.Q(
+                    status__in=[
+                        "submitted",
+                        "eligible",
+                        "ineligible",
+                        "under_review",
+                        "shortlisted",
+                        "awarded",
+                        "not_awarded",
+                    ]
+                )
                 | (models.Q(submitted_at__isnull=False) & ~models.Q(reference="")),
                 name="application_submitted_has_reference_and_time",
             ),
             models.CheckConstraint(
                 condition=models.Q(fte_percent__isnull=True) | models.Q(fte_percent__gte=10, fte_percent__lte=100),
                 name="application_fte_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(awarded_amount__isnull=True)
+                | models.Q(awarded_amount__gte=0, awarded_amount__lte=MAX_AWARD),
+                name="application_awarded_amount_range",
             ),
         ]
 
@@ -337,20 +380,6 @@ class SignatoryRequest(models.Model):
         return "expired" if self.expires_at <= timezone.now() else "requested"
 
 
-class ReviewerAssignment(models.Model):
-    """A reviewer assigned to an application. Issue 5 builds scoring on top of this."""
-
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="reviewer_assignments")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="award_reviews")
-    assigned_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["application", "reviewer"], name="one_assignment_per_reviewer")]
-
-    def __str__(self):
-        return f"{self.reviewer} reviews {self.application}"
-
-
 class ReminderSent(models.Model):
     """Proof that the reminder at one offset went to one application: the sweep's exactly-once guard."""
 
@@ -373,3 +402,69 @@ class ReferenceCounter(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.last}"
+
+
+class ApplicationEvent(models.Model):
+    """The audit history of an application: every status change, assignment, conflict, review and outcome email.
+
+    Rows are only ever added, by the services that make the change, in the same transaction.
+    """
+
+    class Kind(models.TextChoices):
+        STATUS = "status", "Status changed"
+        ASSIGNED = "assigned", "Reviewer assigned"
+        UNASSIGNED = "unassigned", "Reviewer removed"
+        CONFLICT = "conflict", "Conflict of interest declared"
+        REVIEW_SUBMITTED = "review_submitted", "Review submitted"
+        REVIEW_CHANGED = "review_changed", "Review changed"
+        OUTCOME_EMAIL = "outcome_email", "Outcome email queued"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=16, choices=Application.Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Application.Status.choices, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["application", "created_at"], name="application_event_timeline")]
+        verbose_name = "application history entry"
+        verbose_name_plural = "application history"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.application_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class OutcomeEmailTemplate(models.Model):
+    """The wording of one outcome email for one call, edited by staff and previewed before anything is sent.
+
+    Subject and body are Django template text rendered with a small, fixed context (see docs/review.md);
+    a call without its own wording uses the default in `templates/emails/awards/outcome_<outcome>.txt`.
+    """
+
+    class Outcome(models.TextChoices):
+        INELIGIBLE = "ineligible", "Ineligible"
+        AWARDED = "awarded", "Awarded"
+        NOT_AWARDED = "not_awarded", "Not awarded"
+
+    call = models.ForeignKey(AwardCall, on_delete=models.CASCADE, related_name="outcome_templates")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["call", "outcome"]
+        constraints = [models.UniqueConstraint(fields=["call", "outcome"], name="one_outcome_template_per_call")]
+        verbose_name = "outcome email"
+
+    def __str__(self):
+        return f"{self.call}: {self.get_outcome_display()} email"
+
+
+from .review.models import Review, ReviewCriterion, ReviewerAssignment, ReviewScore  # noqa: E402, F401

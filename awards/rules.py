@@ -202,9 +202,10 @@ def application_can_view(user, application: Application) -> tuple[bool, str]:
         return False, "Sign in to see this application."
     if application.applicant_id == user.pk:
         return True, "You made this application."
-    if user.is_staff:
+    if user.is_staff and user.has_perm("awards.view_application"):
+        # Reviewers are staff too (to reach the admin) but hold no permission on all applications.
         return True, "Programme staff see every application."
-    if application.reviewer_assignments.filter(reviewer=user).exists():
+    if application.reviewer_assignments.filter(reviewer=user, conflict_declared_at__isnull=True).exists():
         return True, "You are assigned to review this application."
     return False, "Only the applicant, programme staff and assigned reviewers may see this application."
 
