@@ -467,4 +467,16 @@ class OutcomeEmailTemplate(models.Model):
         return f"{self.call}: {self.get_outcome_display()} email"
 
 
+class ApplicationToReview(Application):
+    """Applications as a reviewer sees them in the admin: only those assigned to them, read-only.
+
+    A proxy so reviewers can hold permissions on it without holding any on every application.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = "application to review"
+        verbose_name_plural = "applications to review"
+
+
 from .review.models import Review, ReviewCriterion, ReviewerAssignment, ReviewScore  # noqa: E402, F401

@@ -52,3 +52,39 @@ def staff_user(db):
 def signed_in_client(client, user):
     client.force_login(user)
     return client
+
+
+def login_with_mfa(client, user):
+    """Sign `user` in as if they had entered their password and a TOTP code: the state the admin requires.
+
+    Gives the user a TOTP authenticator when they have none, and records both steps in the session the way
+    allauth does after a real two-factor login.
+    """
+    import time
+
+    from allauth.account.internal.flows.login import (
+        _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+        AUTHENTICATION_METHODS_SESSION_KEY,
+    )
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is None:
+        authenticator = TOTP.activate(user, generate_totp_secret()).instance
+    client.force_login(user)
+    session = client.session
+    now = time.time()
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": now, "email": user.email},
+        {"method": "mfa", "at": now, "id": authenticator.pk, "type": "totp"},
+    ]
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
+    session.save()
+    return client
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    """A client signed in as a programme staff superuser who completed two-factor authentication."""
+    return login_with_mfa(client, staff_user)

@@ -4,8 +4,8 @@ documents and signatory requests. Issue 5 adds the review workflow."""
 from django.contrib import admin
 from django.utils.html import format_html
 
-from . import rules
-from .models import (
+from .. import rules
+from ..models import (
     Application,
     AwardCall,
     CallFAQ,

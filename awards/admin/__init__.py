@@ -1,0 +1,3 @@
+"""The awards admin, split by concern: calls, applications (staff), and reviews (reviewers and assignment)."""
+
+from . import applications, reviews  # noqa: F401
