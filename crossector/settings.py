@@ -160,6 +160,8 @@ OUTBOX_SENDING_TIMEOUT_SECONDS = env.int("OUTBOX_SENDING_TIMEOUT_SECONDS", defau
 # --- People directory and connections (hubs/network) ------------------------------------------
 # Connection requests one person may send in any 24 hours; keeps the directory free of spam.
 NETWORK_DAILY_REQUEST_CAP = env.int("NETWORK_DAILY_REQUEST_CAP", default=10)
+# Who is emailed when someone reports abuse in the network; empty means every active superuser.
+NETWORK_ABUSE_REPORT_EMAILS = env.list("NETWORK_ABUSE_REPORT_EMAILS", default=[])
 # The "people to meet" digest goes to consenting attendees this many days before their event.
 NETWORK_DIGEST_DAYS_BEFORE = env.int("NETWORK_DIGEST_DAYS_BEFORE", default=3)
 

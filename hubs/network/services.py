@@ -52,7 +52,7 @@ def connection_request_create(
     if sender.pk == recipient.pk:
         raise NetworkError("You cannot send a connection request to yourself.", code="self")
     with transaction.atomic():
-        list(User.objects.select_for_update().filter(pk__in=[sender.pk, recipient.pk]).order_by("pk").values("pk"))
+        _lock_people(sender, recipient)
         try:
             selectors.directory_person_get(viewer=sender, user_id=recipient.pk)
         except Profile.DoesNotExist:
@@ -61,11 +61,15 @@ def connection_request_create(
         if existing and existing.status == ConnectionRequest.Status.ACCEPTED:
             raise NetworkError(f"You are already connected with {_name(recipient)}.", code="connected")
         if existing and existing.sender_id == sender.pk:
-            raise NetworkError(f"You have already sent {_name(recipient)} a request. Please wait for their reply.",
-                               code="pending")
+            raise NetworkError(
+                f"You have already sent {_name(recipient)} a request. Please wait for their reply.", code="pending"
+            )
         if existing:
-            raise NetworkError(f"{_name(recipient)} has already asked to connect with you: you can accept their "
-                               "request from your connections page.", code="pending_reverse")
+            raise NetworkError(
+                f"{_name(recipient)} has already asked to connect with you: you can accept their "
+                "request from your connections page.",
+                code="pending_reverse",
+            )
         cap = settings.NETWORK_DAILY_REQUEST_CAP
         sent_today = ConnectionRequest.objects.filter(sender=sender, created_at__gt=now - timedelta(days=1)).count()
         if sent_today >= cap:
@@ -80,8 +84,9 @@ def connection_request_create(
                     sender=sender, recipient=recipient, message=message, created_at=now
                 )
         except IntegrityError:  # the other person asked at the same moment
-            raise NetworkError(f"A request between you and {_name(recipient)} is already waiting for a reply.",
-                               code="pending") from None
+            raise NetworkError(
+                f"A request between you and {_name(recipient)} is already waiting for a reply.", code="pending"
+            ) from None
         sender_profile = sender.profile
         email_queue_template(
             to=recipient.email,
@@ -92,14 +97,20 @@ def connection_request_create(
                 "name": _name(recipient),
                 "sender_name": _name(sender),
                 "sender_sector": sender_profile.get_sector_display(),
-                "sender_organisation": sender_profile.organisation if sender_profile.directory_show_organisation
-                and sender_profile.directory_listed else "",
+                "sender_organisation": sender_profile.organisation
+                if sender_profile.directory_show_organisation and sender_profile.directory_listed
+                else "",
                 "message": request.message,
                 "request_path": _request_path(request),
             },
             idempotency_key=f"network-request-{request.pk}-received",
         )
     return request
+
+
+def _lock_people(*people: User) -> None:
+    """Lock the people's user rows, lowest id first, until the transaction ends."""
+    list(User.objects.select_for_update().filter(pk__in=[p.pk for p in people]).order_by("pk").values("pk"))
 
 
 def _locked(request: ConnectionRequest) -> ConnectionRequest:
@@ -159,8 +170,7 @@ def connection_request_withdraw(*, request: ConnectionRequest, user: User, now: 
         if request.sender_id != user.pk:
             raise NetworkError("Only the person who sent this request can withdraw it.", code="not_sender")
         if request.status != ConnectionRequest.Status.PENDING:
-            raise NetworkError("This request has already been answered, so it cannot be withdrawn.",
-                               code="not_pending")
+            raise NetworkError("This request has already been answered, so it cannot be withdrawn.", code="not_pending")
         request.status = ConnectionRequest.Status.WITHDRAWN
         request.responded_at = now
         request.save(update_fields=["status", "responded_at"])
@@ -199,12 +209,34 @@ def block_remove(*, blocker: User, blocked: User) -> bool:
 def abuse_report_create(
     *, reporter: User, reported: User, reason: str, connection_request: ConnectionRequest | None = None
 ) -> AbuseReport:
-    """Tell staff about someone. Staff see open reports first in the admin."""
+    """Tell staff about someone: the report waits in the admin (open ones first) and staff are emailed at once.
+
+    The email goes to NETWORK_ABUSE_REPORT_EMAILS, or to every active superuser when that is empty; it
+    links to the report in the admin and repeats the reason, since staff must act on it.
+    """
     if reporter.pk == reported.pk:
         raise NetworkError("You cannot report yourself.", code="self")
-    return AbuseReport.objects.create(
-        reporter=reporter, reported=reported, reason=reason.strip(), connection_request=connection_request
-    )
+    with transaction.atomic():
+        report = AbuseReport.objects.create(
+            reporter=reporter, reported=reported, reason=reason.strip(), connection_request=connection_request
+        )
+        recipients = list(settings.NETWORK_ABUSE_REPORT_EMAILS) or list(
+            User.objects.filter(is_superuser=True, is_active=True).order_by("pk").values_list("email", flat=True)
+        )
+        for to in recipients:
+            email_queue_template(
+                to=to,
+                subject="A person in the network has been reported",
+                template="network/abuse_reported",
+                context={
+                    "reporter_name": _name(reporter),
+                    "reported_name": _name(reported),
+                    "reason": report.reason,
+                    "admin_path": reverse("admin:hubs_abusereport_change", args=[report.pk]),
+                },
+                idempotency_key=f"network-abuse-report-{report.pk}-{to}",
+            )
+    return report
 
 
 def abuse_reports_mark_handled(*, reports, by: User, now: datetime | None = None) -> int:
@@ -244,15 +276,24 @@ def matchmaking_digests_send(*, now: datetime | None = None) -> int:
     for event in events:
         attendees = selectors.event_attendee_profiles(event=event)
         prefix = f"network-digest-event-{event.pk}-user-"
-        done = set(OutboundEmail.objects.filter(idempotency_key__startswith=prefix)
-                   .values_list("idempotency_key", flat=True))
-        blocks = set(Block.objects.filter(Q(blocker_id__in=[p.user_id for p in attendees]))
-                     .values_list("blocker_id", "blocked_id"))
+        done = set(
+            OutboundEmail.objects.filter(idempotency_key__startswith=prefix).values_list("idempotency_key", flat=True)
+        )
+        blocks = set(
+            Block.objects.filter(Q(blocker_id__in=[p.user_id for p in attendees])).values_list(
+                "blocker_id", "blocked_id"
+            )
+        )
         for profile in attendees:
             if _digest_key(event, profile.user_id) in done:
                 continue
-            others = [p for p in attendees if p.user_id != profile.user_id
-                      and (profile.user_id, p.user_id) not in blocks and (p.user_id, profile.user_id) not in blocks]
+            others = [
+                p
+                for p in attendees
+                if p.user_id != profile.user_id
+                and (profile.user_id, p.user_id) not in blocks
+                and (p.user_id, profile.user_id) not in blocks
+            ]
             matches = selectors.people_to_meet(viewer_profile=profile, attendees=others, limit=DIGEST_MATCHES)
             if not matches:
                 continue

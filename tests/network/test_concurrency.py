@@ -1,6 +1,7 @@
 """Two requests at the same moment, on real PostgreSQL connections: the database keeps the rules."""
 
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -46,12 +47,40 @@ def test_two_people_asking_each_other_at_once_make_one_pending_request():
         assert sum(isinstance(o, str) for o in outcomes) == 1
 
 
-def test_daily_cap_holds_when_requests_are_sent_at_once(settings):
+@pytest.fixture
+def slow_checks(monkeypatch):
+    """Hold each request for 50 ms between its checks and its insert, so racing requests overlap for sure."""
+    real = services.selectors.connection_between
+
+    def slow(**kwargs):
+        time.sleep(0.05)
+        return real(**kwargs)
+
+    monkeypatch.setattr(services.selectors, "connection_between", slow)
+
+
+def send_six_at_once(settings):
     settings.NETWORK_DAILY_REQUEST_CAP = 2
     sender = member(full_name="Sender")
     recipients = [member(full_name=f"R{i}") for i in range(6)]
-    outcomes = race(*[
-        (lambda r=r: services.connection_request_create(sender=sender, recipient=r, message="hi")) for r in recipients
-    ])
-    assert ConnectionRequest.objects.filter(sender=sender).count() == 2
+    outcomes = race(
+        *[
+            (lambda r=r: services.connection_request_create(sender=sender, recipient=r, message="hi"))
+            for r in recipients
+        ]
+    )
+    return ConnectionRequest.objects.filter(sender=sender).count(), outcomes
+
+
+def test_daily_cap_holds_when_requests_are_sent_at_once(settings, slow_checks):
+    sent, outcomes = send_six_at_once(settings)
+    assert sent == 2
     assert outcomes.count("daily_cap") == 4
+
+
+def test_without_the_row_lock_requests_sent_at_once_break_the_daily_cap(settings, slow_checks, monkeypatch):
+    """The control: the same race with the lock taken out lets every request through, so the lock is what holds."""
+    monkeypatch.setattr(services, "_lock_people", lambda *people: None)
+    sent, outcomes = send_six_at_once(settings)
+    assert sent > 2
+    assert outcomes.count("daily_cap") < 4
