@@ -11,6 +11,7 @@ from events import selectors
 from events.exports import csv_safe
 from events.models import Booking, Event
 from events.permissions import organisers_group_ensure
+from tests.conftest import login_with_mfa
 from tests.events.factories import BookingFactory, EventFactory, HubFactory
 from tests.factories import person
 
@@ -36,7 +37,7 @@ def test_admin_event_list_shows_confirmed_waiting_and_capacity(client, staff_use
     BookingFactory(event=event, status=Booking.Status.WAITLISTED)
     BookingFactory(event=event, status=Booking.Status.CANCELLED)
     EventFactory(title="Open-ended", capacity=None)
-    client.force_login(staff_user)
+    login_with_mfa(client, staff_user)
     response = client.get(reverse("admin:events_event_changelist"))
     rows = {r.title: r for r in response.context["cl"].result_list}
     assert (rows["Counted event"].confirmed_count, rows["Counted event"].waiting_count) == (2, 1)
@@ -54,7 +55,7 @@ def test_admin_event_page_shows_bookings_inline_and_the_sector_mix(client, staff
         {"sector": "NHS and health & care services", "count": 2, "percent": 67},
         {"sector": "Academia and research institutes", "count": 1, "percent": 33},
     ]
-    client.force_login(staff_user)
+    login_with_mfa(client, staff_user)
     content = client.get(reverse("admin:events_event_change", args=[event.pk])).content.decode()
     assert "Sector mix of confirmed attendees" in content and "67%" in content
     assert "bookings-TOTAL_FORMS" in content
@@ -72,7 +73,7 @@ def test_admin_exports_attendees_as_safe_csv(client, staff_user):
         event=event, user=person(full_name="=cmd|' /C calc'!A0", organisation="Acme"), dietary_requirements="@SUM(1)"
     )
     BookingFactory(event=event, status=Booking.Status.CANCELLED)
-    client.force_login(staff_user)
+    login_with_mfa(client, staff_user)
     response = client.post(
         reverse("admin:events_event_changelist"), {"action": "export_attendees", "_selected_action": [event.pk]}
     )
@@ -86,7 +87,7 @@ def test_admin_exports_attendees_as_safe_csv(client, staff_user):
 def test_admin_marks_attendance_only_for_confirmed_bookings(client, staff_user):
     confirmed = BookingFactory()
     waiting = BookingFactory(event=confirmed.event, status=Booking.Status.WAITLISTED)
-    client.force_login(staff_user)
+    login_with_mfa(client, staff_user)
     client.post(
         reverse("admin:events_booking_changelist"),
         {"action": "mark_attended", "_selected_action": [confirmed.pk, waiting.pk]},
@@ -99,7 +100,7 @@ def test_admin_emails_confirmed_attendees_through_the_outbox(client, staff_user)
     event = EventFactory()
     a, b = BookingFactory.create_batch(2, event=event)
     BookingFactory(event=event, status=Booking.Status.WAITLISTED)
-    client.force_login(staff_user)
+    login_with_mfa(client, staff_user)
     url = reverse("admin:events_event_changelist")
     form_page = client.post(url, {"action": "email_attendees", "_selected_action": [event.pk]})
     assert "Email attendees" in form_page.content.decode()
@@ -121,7 +122,7 @@ def test_admin_emails_confirmed_attendees_through_the_outbox(client, staff_user)
 def test_admin_cancel_action_emails_everyone(client, staff_user):
     event = EventFactory()
     BookingFactory(event=event)
-    client.force_login(staff_user)
+    login_with_mfa(client, staff_user)
     client.post(reverse("admin:events_event_changelist"), {"action": "cancel_events", "_selected_action": [event.pk]})
     event.refresh_from_db()
     assert event.status == Event.Status.CANCELLED
@@ -131,7 +132,7 @@ def test_admin_cancel_action_emails_everyone(client, staff_user):
 def test_admin_changing_the_start_emails_people_booked(client, staff_user):
     event = EventFactory()
     booking = BookingFactory(event=event)
-    client.force_login(staff_user)
+    login_with_mfa(client, staff_user)
     url = reverse("admin:events_event_change", args=[event.pk])
     data = client.get(url).context["adminform"].form.initial
     from django.utils import timezone
@@ -183,7 +184,7 @@ def test_organiser_sees_and_exports_only_their_hubs_events_and_bookings(client, 
     academy = EventFactory(hub=None, title="Academy-wide event")
     own_booking = BookingFactory(event=own, user=person(full_name="Welsh Attendee"))
     other_booking = BookingFactory(event=theirs, user=person(full_name="Scottish Attendee"))
-    client.force_login(organiser)
+    login_with_mfa(client, organiser)
 
     events_page = client.get(reverse("admin:events_event_changelist"))
     assert [e.title for e in events_page.context["cl"].result_list] == ["Welsh event"]
@@ -207,7 +208,7 @@ def test_organiser_sees_and_exports_only_their_hubs_events_and_bookings(client, 
 
 def test_organiser_can_only_create_events_for_their_own_hub(client, organiser, two_hubs):
     wales, scotland = two_hubs
-    client.force_login(organiser)
+    login_with_mfa(client, organiser)
     form = client.get(reverse("admin:events_event_add")).context["adminform"].form
     assert list(form.fields["hub"].queryset) == [wales]
     assert form.fields["hub"].required is True
@@ -222,14 +223,14 @@ def test_organiser_has_no_award_or_delete_permissions(organiser):
 
 
 def test_organiser_admin_index_lists_no_award_applications(client, organiser):
-    client.force_login(organiser)
+    login_with_mfa(client, organiser)
     content = client.get(reverse("admin:index")).content.decode()
     assert "Events" in content
     assert "/admin/awards/" not in content
 
 
 def test_organiser_hub_admin_shows_only_their_hubs(client, organiser, two_hubs):
-    client.force_login(organiser)
+    login_with_mfa(client, organiser)
     page = client.get(reverse("admin:hubs_hub_changelist"))
     assert [h.name for h in page.context["cl"].result_list] == ["Wales hub"]
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from crossector.core.models import OutboundEmail
 from hubs.network import selectors, services
 from hubs.network.models import AbuseReport, ConnectionRequest
+from tests.conftest import login_with_mfa
 from tests.network.factories import connection_request, member
 
 pytestmark = pytest.mark.django_db
@@ -202,7 +203,7 @@ def test_recipient_can_report_an_unlisted_sender_and_staff_mark_it_handled(clien
     report = AbuseReport.objects.get()
     assert (report.reporter, report.reported, report.status) == (alice, unlisted, AbuseReport.Status.OPEN)
 
-    client.force_login(staff_user)
+    login_with_mfa(client, staff_user)
     listing = client.get("/admin/hubs/abusereport/?status__exact=open")
     assert "Spammy Sender" in listing.content.decode() or unlisted.email in listing.content.decode()
     client.post("/admin/hubs/abusereport/", {"action": "mark_handled", "_selected_action": [report.pk]})
