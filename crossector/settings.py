@@ -20,7 +20,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "crossector.core.admin_site.PortalAdminConfig",  # django.contrib.admin behind the 2FA gate
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -115,6 +115,18 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Cross-Sector Programme] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PRESERVE_USERNAME_CASING = False
+
+# --- Two-factor authentication (allauth MFA) and the admin gate --------------------------------
+# Staff and reviewers must pass an authenticator-app code (or a recovery code) before the admin opens:
+# see crossector/core/mfa.py and docs/security.md.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Cross-Sector Programme")
+MFA_TOTP_PERIOD = 30
+MFA_TOTP_DIGITS = 6
+# Accept the code from one 30-second step either side: phones' clocks drift and people type slowly.
+MFA_TOTP_TOLERANCE = env.int("MFA_TOTP_TOLERANCE", default=1)
+MFA_RECOVERY_CODE_COUNT = 10
+MFA_PASSKEY_LOGIN_ENABLED = False
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

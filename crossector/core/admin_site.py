@@ -1,0 +1,76 @@
+"""The portal's admin site: Django's admin behind the two-factor gate in `crossector.core.mfa`.
+
+Why a site subclass rather than a middleware for `/admin/` paths: `AdminSite.admin_view` already wraps
+every admin page (and any view added with it, like the programme dashboard), so the gate sits exactly
+where Django checks admin permission, follows the admin wherever it is mounted, and `has_permission`
+agrees with it for the admin's own templates. It is installed as the default site through
+`PortalAdminConfig`, so `admin.site` and every `admin.site.register(...)`/`@admin.register(...)` in the
+apps keep working unchanged.
+"""
+
+from functools import update_wrapper
+
+from django.contrib.admin import AdminSite
+from django.contrib.admin.apps import AdminConfig
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+
+
+class PortalAdminSite(AdminSite):
+    site_header = "Cross-Sector Programme staff admin"
+    site_title = "Cross-Sector Programme admin"
+    index_title = "Programme administration"
+    index_template = "admin/portal_index.html"
+
+    def has_permission(self, request):
+        from crossector.core.mfa import AdminAccess, admin_access_check
+
+        return admin_access_check(request=request) is AdminAccess.ALLOWED
+
+    def admin_view(self, view, cacheable=False):
+        """Every admin page: only for staff past both factors; everyone else to the step they lack."""
+
+        def inner(request, *args, **kwargs):
+            from crossector.core.mfa import AdminAccess, admin_access_check, admin_refusal_response
+
+            access = admin_access_check(request=request)
+            if access is not AdminAccess.ALLOWED:
+                return admin_refusal_response(request=request, access=access)
+            return view(request, *args, **kwargs)
+
+        if not cacheable:
+            inner = never_cache(inner)
+        if not getattr(view, "csrf_exempt", False):
+            inner = csrf_protect(inner)
+        return update_wrapper(inner, view)
+
+    def login(self, request, extra_context=None):
+        """One sign-in for the whole portal: the admin's own form hands over to allauth's, with 2FA."""
+        next_url = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            next_url = reverse("admin:index", current_app=self.name)
+        if request.user.is_authenticated:
+            return HttpResponseRedirect(next_url)  # the gate on that page says what is missing
+        from crossector.core.mfa import url_with_next
+
+        return HttpResponseRedirect(url_with_next(reverse("account_login"), next_url))
+
+    def get_urls(self):
+        from crossector.dashboard.views import dashboard
+
+        return [path("dashboard/", self.admin_view(dashboard), name="dashboard"), *super().get_urls()]
+
+
+class PortalAdminConfig(AdminConfig):
+    default_site = "crossector.core.admin_site.PortalAdminSite"
+
+    def ready(self):
+        super().ready()
+        from allauth.mfa.signals import authenticator_added
+
+        from crossector.core.mfa import record_mfa_on_activation
+
+        authenticator_added.connect(record_mfa_on_activation, dispatch_uid="admin-gate-mfa-on-activation")
