@@ -220,11 +220,11 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.display(description="Name", ordering="user__profile__full_name")
     def person(self, obj):
-        return obj.user.get_full_name()
+        return obj.user.get_full_name() if obj.user else "(account deleted)"
 
     @admin.display(description="Email", ordering="user__email")
     def email(self, obj):
-        return obj.user.email
+        return obj.user.email if obj.user else ""
 
     @admin.action(description="Mark as attended", permissions=["change"])
     def mark_attended(self, request, queryset):

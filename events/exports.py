@@ -44,7 +44,7 @@ def attendees_csv(bookings: Iterable[Booking]) -> str:
                 csv_safe(v)
                 for v in (
                     profile.full_name if profile else "",
-                    b.user.email,
+                    b.user.email if b.user else "(account deleted)",
                     profile.organisation if profile else "",
                     profile.job_title if profile else "",
                     b.get_sector_display(),

@@ -94,7 +94,10 @@ class Booking(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="bookings")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookings")
+    # Empty once the person deletes their account: the booking stays, anonymised, for event statistics.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="bookings"
+    )
     status = models.CharField(max_length=10, choices=Status.choices)
     # The person's sector when they booked, so the event's sector mix does not drift with later profile edits.
     sector = models.CharField(max_length=32, choices=Sector.choices, blank=True)
