@@ -233,3 +233,5 @@ LOGGING = {
 # Publishing to a broker that is down must fail fast; the outbox keeps the email.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="crosssector@acmedsci.ac.uk")
+# Benchmarks only (`make bench`): mounts the minimal /bench/baseline/ view. Never set in production.
+BENCH_BASELINE = env.bool("BENCH_BASELINE", default=False)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -19,3 +20,6 @@ urlpatterns = [
     path("network/", include("hubs.network.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_BASELINE:  # the benchmarks' reference view (docs/performance.md); off by default
+    urlpatterns.append(path("bench/", include("bench.urls")))
