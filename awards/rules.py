@@ -213,16 +213,18 @@ def application_can_view(user, application: Application) -> tuple[bool, str]:
 def application_can_edit(user, application: Application, *, now: datetime | None = None) -> tuple[bool, str]:
     if application.applicant_id != user.pk:
         return False, "Only the applicant can change this application."
+    if application.status == Application.Status.WITHDRAWN:
+        return False, "This application was withdrawn and can no longer be changed."
     if not application.is_draft:
-        return False, f"This application was {application.get_status_display().lower()} and can no longer be changed."
+        # Not the internal status: an applicant is not told of eligibility checks or shortlists this way.
+        return False, "This application has been submitted and can no longer be changed."
     return True, ""
 
 
 def application_can_withdraw(user, application: Application) -> tuple[bool, str]:
+    """The applicant's own withdrawal: whatever the workflow's table allows them (until a decision)."""
+    from .workflow import transition_check
+
     if application.applicant_id != user.pk:
         return False, "Only the applicant can withdraw this application."
-    if application.status in Application.DECIDED:
-        return False, "A decision has been made, so the application can no longer be withdrawn."
-    if application.status == Application.Status.WITHDRAWN:
-        return False, "This application has already been withdrawn."
-    return True, ""
+    return transition_check(application=application, to_status=Application.Status.WITHDRAWN, actor=user)

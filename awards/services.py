@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from crossector.core.services import email_queue_template
 
-from . import rules, selectors
+from . import rules, selectors, workflow
 from .models import (
     Application,
+    ApplicationEvent,
     AwardCall,
     CallOpenNoticeRequest,
     CostLine,
@@ -240,6 +241,14 @@ def application_submit(*, application: Application, user, now: datetime | None =
     application.status = Application.Status.SUBMITTED
     application.submitted_at = now
     application.save(update_fields=["reference", "status", "submitted_at", "updated_at"])
+    ApplicationEvent.objects.create(
+        application=application,
+        kind=ApplicationEvent.Kind.STATUS,
+        actor=user,
+        from_status=Application.Status.DRAFT,
+        to_status=Application.Status.SUBMITTED,
+        created_at=now,
+    )
     application = selectors.application_for_summary(application.pk)
     email_queue_template(
         to=user.email,
@@ -256,17 +265,14 @@ def application_submit(*, application: Application, user, now: datetime | None =
     return application
 
 
-@transaction.atomic
 def application_withdraw(*, application: Application, user, now: datetime | None = None) -> Application:
-    """The applicant withdraws, at any time until a decision is made."""
-    application = Application.objects.select_for_update().get(pk=application.pk)
-    allowed, reason = rules.application_can_withdraw(user, application)
-    if not allowed:
-        raise ApplicationError(reason)
-    application.status = Application.Status.WITHDRAWN
-    application.withdrawn_at = now or timezone.now()
-    application.save(update_fields=["status", "withdrawn_at", "updated_at"])
-    return application
+    """The applicant withdraws, at any time until a decision is made: a move in the workflow's one table."""
+    try:
+        return workflow.application_transition(
+            application=application, to_status=Application.Status.WITHDRAWN, actor=user, now=now
+        )
+    except workflow.TransitionError as exc:
+        raise ApplicationError(exc.message.removeprefix(f"{application}: ")) from exc
 
 
 # --- Notices and reminders ---------------------------------------------------------------------------------

@@ -29,3 +29,11 @@ def time_left(delta: timedelta) -> str:
 @register.filter
 def pounds(value) -> str:
     return f"£{value:,.2f}" if value is not None else ""
+
+
+@register.filter
+def applicant_status(status: str) -> str:
+    """The status as the applicant is told it: internal review stages all read "Under review"."""
+    from ..workflow import applicant_status_label
+
+    return applicant_status_label(status)
