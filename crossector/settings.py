@@ -86,6 +86,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (allauth rate limits, sessions stay in the database) --------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://crossector")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Redis down must not mean 500s: reads miss, writes are dropped (crossector/core/cache.py), and
+    # short timeouts keep a request from hanging on an unreachable host.
+    CACHES["default"]["BACKEND"] = "crossector.core.cache.FailSoftRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=env.float("CACHE_SOCKET_TIMEOUT", default=0.5),
+        socket_timeout=env.float("CACHE_SOCKET_TIMEOUT", default=0.5),
+    )
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
@@ -127,6 +135,11 @@ MFA_TOTP_DIGITS = 6
 MFA_TOTP_TOLERANCE = env.int("MFA_TOTP_TOLERANCE", default=1)
 MFA_RECOVERY_CODE_COUNT = 10
 MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_FORMS = {
+    "authenticate": "crossector.core.mfa_forms.PortalAuthenticateForm",
+    "reauthenticate": "crossector.core.mfa_forms.PortalReauthenticateForm",
+    "activate_totp": "crossector.core.mfa_forms.PortalActivateTOTPForm",
+}
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -164,6 +177,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cross-Sector Program
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
+# Backoff between attempts: base, 2×base, 4×base ... capped (the drills shorten these to seconds).
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
 # A row left queued this long (its Celery message lost, e.g. Redis was down) is sent again by the sweep.
 OUTBOX_STALE_AFTER_SECONDS = env.int("OUTBOX_STALE_AFTER_SECONDS", default=300)
 # A row left "sending" this long belongs to a worker that died mid-send.
@@ -218,6 +234,70 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- Security headers, CSP, upload limits and rate limits (issue 8; docs/security.md) ------------
+# Kept in this one block: the headers on every response, the Content Security Policy, how big an
+# upload may be, and allauth's rate limits. tests/security checks each of them.
+from csp.constants import NONE, SELF  # noqa: E402
+
+INSTALLED_APPS += ["csp"]  # its system checks catch settings left in the old 3.x format
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware"
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1, "crossector.core.headers.PermissionsPolicyMiddleware"
+)
+# After sessions, auth and messages so the 413 page has the usual layout; before any view reads the body.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "crossector.core.uploads.RequestSizeLimitMiddleware",
+)
+# Everything from our own origin, nothing inline: templates carry no <script> blocks, style="" or on*=
+# attributes (tests/security/test_headers.py scans them). data: images only for Bootstrap's inline SVG
+# icons in its CSS and the QR code on allauth's authenticator-app page.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer",
+        "microphone", "midi", "payment", "usb", "interest-cohort",
+    )
+}
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SAMESITE = "Lax"
+# Uploads: one PDF is at most 10 MB (awards/pdf.py says the same to the applicant); one request carries
+# at most the three documents of an application plus the form. Bigger requests are refused unread.
+UPLOAD_MAX_FILE_BYTES = 10 * 1024 * 1024
+UPLOAD_MAX_REQUEST_BYTES = 3 * UPLOAD_MAX_FILE_BYTES + 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "crossector.core.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# allauth's rate limits (counters in the shared Redis cache). Failed logins: 5 per 5 minutes per address
+# and 10 a minute per IP; sign-ups and reset emails per IP and per address, so no one's inbox is flooded.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/300s/key",
+    "signup": "10/m/ip,30/h/ip",
+    "reset_password": "10/m/ip,3/15m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

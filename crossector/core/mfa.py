@@ -24,7 +24,17 @@ class AdminAccess(enum.Enum):
 
 
 def admin_access_check(*, request: HttpRequest) -> AdminAccess:
-    """Where this request stands at the admin's door; `ALLOWED` only after both factors in this session."""
+    """Where this request stands at the admin's door; `ALLOWED` only after both factors in this session.
+
+    Worked out once per request (the admin asks again through `has_permission` while rendering).
+    """
+    cached = getattr(request, "_admin_access", None)
+    if cached is None:
+        cached = request._admin_access = _admin_access(request)
+    return cached
+
+
+def _admin_access(request: HttpRequest) -> AdminAccess:
     from allauth.account.authentication import get_authentication_records
     from allauth.mfa.models import Authenticator
     from allauth.mfa.utils import is_mfa_enabled
@@ -57,8 +67,7 @@ def admin_refusal_response(*, request: HttpRequest, access: AdminAccess) -> Http
         request.session[ADMIN_NEXT_SESSION_KEY] = next_url
         messages.info(
             request,
-            "The staff admin holds applicants' personal data, so it needs two-factor authentication. "
-            "Set up an authenticator app now; you will go on to the admin afterwards.",
+            "The staff admin needs two-factor authentication. Set it up now; you will go on to the admin afterwards.",
         )
         return HttpResponseRedirect(reverse("mfa_activate_totp"))
     messages.info(request, "Enter a code from your authenticator app to open the staff admin.")

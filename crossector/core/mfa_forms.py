@@ -1,0 +1,41 @@
+"""allauth's two-factor forms with labels and hints in the portal's words (wired in through MFA_FORMS)."""
+
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from allauth.mfa.totp.forms import ActivateTOTPForm
+
+CODE_ATTRS = {"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false", "autocapitalize": "off"}
+
+
+def _relabel(form, *, label: str, help_text: str) -> None:
+    field = form.fields["code"]
+    field.label = label
+    field.help_text = help_text
+    field.widget.attrs.pop("placeholder", None)  # a placeholder is not a label and vanishes as you type
+    field.widget.attrs.update(CODE_ATTRS)
+
+
+class PortalAuthenticateForm(AuthenticateForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _relabel(
+            self,
+            label="Authentication code",
+            help_text="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
+        )
+
+
+class PortalReauthenticateForm(ReauthenticateForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _relabel(
+            self,
+            label="Authentication code",
+            help_text="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
+        )
+
+
+class PortalActivateTOTPForm(ActivateTOTPForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _relabel(self, label="Code from your app", help_text="The 6-digit code your authenticator app shows now.")
+        self.fields["code"].widget.attrs["inputmode"] = "numeric"
