@@ -130,8 +130,9 @@ def _build_message(email: OutboundEmail) -> EmailMultiAlternatives:
 
 
 def retry_delay(attempts: int) -> int:
-    """Seconds to wait before attempt `attempts + 1`: 1, 2, 4, 8 ... minutes, capped at an hour."""
-    return min(60 * 2 ** max(attempts - 1, 0), 3600)
+    """Seconds to wait before attempt `attempts + 1`: 1, 2, 4, 8 ... minutes, capped at an hour
+    (OUTBOX_RETRY_BASE_SECONDS and OUTBOX_RETRY_MAX_SECONDS)."""
+    return min(settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), settings.OUTBOX_RETRY_MAX_SECONDS)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
+import sys
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -58,4 +61,11 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
+    # Django calls this inside its exception handler, so sys.exc_info() is the error being handled.
+    # The database being unreachable (restart, failover) is an outage, not a bug: say so with a 503
+    # and Retry-After, which load balancers and people both understand. Neither page touches the database.
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = "30"
+        return response
     return render(request, "500.html", status=500)
