@@ -193,6 +193,21 @@ NETWORK_ABUSE_REPORT_EMAILS = env.list("NETWORK_ABUSE_REPORT_EMAILS", default=[]
 # The "people to meet" digest goes to consenting attendees this many days before their event.
 NETWORK_DIGEST_DAYS_BEFORE = env.int("NETWORK_DIGEST_DAYS_BEFORE", default=3)
 
+# --- Retention of personal information (docs/privacy.md; the privacy notice states these periods) --------
+# Unsubmitted drafts are deleted this many months after their call closes.
+RETENTION_DRAFT_MONTHS = env.int("RETENTION_DRAFT_MONTHS", default=6)
+# Email text, HTML and attachments are deleted after this many days; the record (to, subject, status, dates)
+# stays until RETENTION_OUTBOX_RECORD_DAYS.
+RETENTION_OUTBOX_DAYS = env.int("RETENTION_OUTBOX_DAYS", default=90)
+RETENTION_OUTBOX_RECORD_DAYS = env.int("RETENTION_OUTBOX_RECORD_DAYS", default=730)
+# Ineligible, unsuccessful and withdrawn applications: months after the decision; awarded ones: years.
+RETENTION_UNSUCCESSFUL_MONTHS = env.int("RETENTION_UNSUCCESSFUL_MONTHS", default=24)
+RETENTION_AWARDED_YEARS = env.int("RETENTION_AWARDED_YEARS", default=7)
+# Bookings are anonymised this many months after the event.
+RETENTION_BOOKING_MONTHS = env.int("RETENTION_BOOKING_MONTHS", default=24)
+# Handled reports of abuse in the network are deleted this many months after staff handled them.
+RETENTION_ABUSE_REPORT_MONTHS = env.int("RETENTION_ABUSE_REPORT_MONTHS", default=24)
+
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # No broker configured: run tasks in process so the embedded default works with nothing else running.
@@ -220,6 +235,7 @@ CELERY_BEAT_SCHEDULE = {
     "award-deadline-reminders": {"task": "awards.tasks.deadline_reminders_sweep", "schedule": 900.0},
     "award-call-open-notices": {"task": "awards.tasks.call_open_notices_sweep", "schedule": 900.0},
     "network-matchmaking-digest": {"task": "hubs.network.tasks.matchmaking_digest_sweep", "schedule": 3600.0},
+    "privacy-retention": {"task": "crossector.core.tasks.privacy_retention_sweep", "schedule": 3600.0},
 }
 
 # --- Security -------------------------------------------------------------------------------

@@ -14,3 +14,10 @@ def send_email(self, email_id: int) -> bool:
 @shared_task(acks_late=True)
 def outbox_sweep() -> int:
     return len(services.outbox_requeue_stale())
+
+
+@shared_task(acks_late=True)
+def privacy_retention_sweep() -> dict[str, int]:
+    from .retention import retention_run
+
+    return retention_run()

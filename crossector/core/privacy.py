@@ -1,0 +1,295 @@
+"""A person's data rights (UK GDPR): download everything held about them, and delete their account.
+
+The core owns the account, the profile, verified addresses, two-factor settings and the email outbox;
+every other record belongs to an app. The core imports no app: it reaches each one through the module
+named in APP_PROVIDERS (like seed_demo's APP_SEEDERS), which offers
+
+- `export_for(user) -> dict`: that app's records about the person, in a fixed number of queries;
+- `erasure_preview(user) -> Summary`: what deletion would erase and keep, for the confirmation page;
+- `erase_for(user, *, now) -> Summary`: erase (or anonymise) the records, and say what was kept and why;
+- `kept_user_ids(user_ids) -> set[int]` (optional): erased accounts that still have records the policy
+  keeps, so their name stays on the account until the last of those records is erased;
+- `retention_sweep(*, now) -> dict[str, int]` (optional): the app's retention jobs (see retention.py).
+
+docs/privacy.md explains what is exported, erased and kept.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import import_module
+from types import ModuleType
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import OutboundEmail, Profile, User
+
+# Apps with records about people, in the order they are exported and erased. Erasure runs the apps
+# first (they may queue emails, e.g. a booking cancellation), then the core, which ends the account.
+APP_PROVIDERS = ("hubs.privacy", "events.privacy", "awards.privacy")
+
+# The address an erased account is given: `.invalid` can never be delivered to (RFC 2606), the original
+# address is free for a new account, and the account can no longer sign in.
+ERASED_EMAIL_DOMAIN = "erased.invalid"
+
+
+@dataclass
+class Summary:
+    """Sentences for a person: what is (or would be) erased, and what is kept and why."""
+
+    erased: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+    def extend(self, other: Summary) -> None:
+        self.erased.extend(other.erased)
+        self.kept.extend(other.kept)
+
+
+def providers() -> list[ModuleType]:
+    modules = []
+    for name in APP_PROVIDERS:
+        try:
+            modules.append(import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return modules
+
+
+def erased_email(user_id: int) -> str:
+    return f"deleted-{user_id}@{ERASED_EMAIL_DOMAIN}"
+
+
+def is_erased(user: User) -> bool:
+    return user.email.endswith("@" + ERASED_EMAIL_DOMAIN)
+
+
+# --- Download my data ---------------------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _core_export(user: User) -> dict:
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    profile = Profile.objects.filter(user=user).prefetch_related("interests").first()
+    addresses = EmailAddress.objects.filter(user=user).order_by("-primary", "email")
+    authenticator_types = sorted(set(Authenticator.objects.filter(user=user).values_list("type", flat=True)))
+    emails = OutboundEmail.objects.filter(Q(user=user) | Q(to__iexact=user.email)).order_by("created_at", "pk")
+    profile_data = None
+    if profile:
+        profile_data = {
+            "full_name": profile.full_name,
+            "organisation": profile.organisation,
+            "job_title": profile.job_title,
+            "sector": profile.get_sector_display() if profile.sector else "",
+            "region": profile.get_region_display() if profile.region else "",
+            "interests": [area.name for area in profile.interests.all()],
+            "bio": profile.bio,
+            "updated_at": _iso(profile.updated_at),
+            "directory": {
+                "listed": profile.directory_listed,
+                "show_organisation_and_job_title": profile.directory_show_organisation,
+                "show_region": profile.directory_show_region,
+                "show_interests": profile.directory_show_interests,
+                "show_bio": profile.directory_show_bio,
+                "open_to": [str(label) for label in profile.open_to_labels],
+            },
+        }
+    return {
+        "account": {
+            "email": user.email,
+            "date_joined": _iso(user.date_joined),
+            "last_login": _iso(user.last_login),
+            "email_addresses": [{"email": a.email, "verified": a.verified, "primary": a.primary} for a in addresses],
+            # Whether two-factor authentication is on, and with what; never the secrets themselves.
+            "two_factor_authentication": {"enabled": bool(authenticator_types), "methods": authenticator_types},
+        },
+        "profile": profile_data,
+        "emails_sent_to_you": [
+            {
+                "to": e.to,
+                "subject": e.subject,
+                "created_at": _iso(e.created_at),
+                "sent_at": _iso(e.sent_at),
+                "status": e.get_status_display(),
+                "body": e.body_text,
+                "body_deleted": not e.body_text,
+                "attachments": [a.get("filename", "") for a in e.attachments],
+            }
+            for e in emails
+        ],
+    }
+
+
+def personal_data_export(*, user: User, now: datetime | None = None) -> dict:
+    """Everything the portal holds about one person, as plain JSON-ready data.
+
+    The core's own records come first, then each app's. What is left out (other people's identities,
+    reviewers' scores and comments, secrets) is listed under "not_included" so the person knows.
+    """
+    data = {
+        "generated_at": _iso(now or timezone.now()),
+        "about": (
+            "Your personal information held by the Cross-Sector Programme portal of the Academy of Medical "
+            "Sciences. See the privacy notice for why we hold it and for how long."
+        ),
+        **_core_export(user),
+    }
+    not_included = [
+        "Your password (only a one-way hash of it is stored) and your two-factor secrets.",
+        "Other people's email addresses, unless you are connected with them.",
+    ]
+    for module in providers():
+        section = module.export_for(user)
+        not_included.extend(section.pop("not_included", []))
+        data.update(section)
+    data["not_included"] = not_included
+    return data
+
+
+def personal_data_json(*, user: User, now: datetime | None = None) -> str:
+    return json.dumps(personal_data_export(user=user, now=now), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
+
+
+# --- Delete my account --------------------------------------------------------------------------------------
+
+
+def _core_summary() -> Summary:
+    return Summary(
+        erased=[
+            "Your profile: name, organisation, job title, sector, region, interests, bio and directory choices.",
+            "Your email address, password and two-factor settings: you will be signed out everywhere and "
+            "will not be able to sign in again. You can create a new account with the same address.",
+            "The text of the emails we sent you. Emails not yet sent are cancelled.",
+        ],
+    )
+
+
+def account_erasure_preview(*, user: User) -> Summary:
+    """What deleting this account would erase and keep, in the words the confirmation page uses."""
+    summary = Summary()
+    for module in providers():
+        summary.extend(module.erasure_preview(user))
+    summary.extend(_core_summary())
+    return summary
+
+
+def account_can_erase(*, user: User) -> tuple[bool, str]:
+    """Staff accounts are closed by the programme team: reviews and decisions they made belong to the
+    record of other people's applications."""
+    if user.is_staff or user.is_superuser:
+        return False, "Staff and reviewer accounts are closed by the programme team. Please email us."
+    if is_erased(user):
+        return False, "This account has already been deleted."
+    return True, ""
+
+
+def _names_still_needed(user_ids: list[int]) -> set[int]:
+    needed: set[int] = set()
+    for module in providers():
+        kept = getattr(module, "kept_user_ids", None)
+        if kept:
+            needed |= kept(user_ids)
+    return needed
+
+
+def account_erase(*, user: User, now: datetime | None = None) -> Summary:
+    """Delete a person's account, in one transaction.
+
+    Each app erases or anonymises its records first; then the core blanks the profile (keeping only the
+    name while a record the retention policy keeps still needs it), removes verified addresses and
+    two-factor authenticators, cancels unsent emails and deletes the text of sent ones, replaces the
+    email address, makes the password unusable and deactivates the account, which ends every session.
+    A final email to the old address says what was erased and what is kept and why.
+    """
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    now = now or timezone.now()
+    allowed, reason = account_can_erase(user=user)
+    if not allowed:
+        raise PermissionError(reason)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        old_email = user.email
+        name = user.get_full_name() if user.get_full_name() != old_email else ""
+        summary = Summary()
+        for module in providers():
+            summary.extend(module.erase_for(user, now=now))
+        summary.extend(_core_summary())
+
+        keep_name = user.pk in _names_still_needed([user.pk])
+        profile = Profile.objects.filter(user=user).first()
+        if profile:
+            profile.interests.clear()
+            blank = dict.fromkeys(("organisation", "job_title", "sector", "region", "bio"), "")
+            Profile.objects.filter(pk=profile.pk).update(
+                full_name=profile.full_name if keep_name else "",
+                directory_listed=False,
+                **blank,
+                **dict.fromkeys(Profile.OPEN_TO_FIELDS, False),
+                **dict.fromkeys(Profile.DIRECTORY_SHOW_FIELDS, True),  # back to the defaults
+                updated_at=now,
+            )
+        EmailAddress.objects.filter(user=user).delete()
+        Authenticator.objects.filter(user=user).delete()
+
+        new_email = erased_email(user.pk)
+        mine = OutboundEmail.objects.filter(Q(user=user) | Q(to__iexact=old_email))
+        mine.filter(status__in=[OutboundEmail.Status.QUEUED, OutboundEmail.Status.SENDING]).delete()
+        mine.update(to=new_email, body_text="", body_html="", attachments=[], last_error="")
+
+        user.email = new_email
+        user.is_active = False
+        user.set_unusable_password()
+        user.save(update_fields=["email", "is_active", "password"])
+
+        from .services import email_queue_template
+
+        # Not linked to the account, so that nothing but this one message ties the old address to it;
+        # its text is deleted with every other email after RETENTION_OUTBOX_DAYS.
+        email_queue_template(
+            to=old_email,
+            subject="Your account has been deleted",
+            template="core/account_deleted",
+            context={"name": name, "summary": summary},
+            idempotency_key=f"account-{user.pk}-deleted",
+        )
+    return summary
+
+
+def emails_about_erase(*, keys: list[str] = (), key_prefixes: list[str] = ()) -> int:
+    """Emails to other people about someone who deleted their account (a connection request, a letter
+    request): unsent ones are cancelled; the subject and text of sent ones are deleted. The apps name them
+    by their idempotency keys."""
+    match = Q(idempotency_key__in=list(keys))
+    for prefix in key_prefixes:
+        match |= Q(idempotency_key__startswith=prefix)
+    emails = OutboundEmail.objects.filter(match)
+    emails.filter(status__in=[OutboundEmail.Status.QUEUED, OutboundEmail.Status.SENDING]).delete()
+    return emails.update(
+        subject="(removed: the person it was about deleted their account)", body_text="", body_html="", attachments=[]
+    )
+
+
+def erased_names_clear(*, now: datetime | None = None) -> int:
+    """Erased accounts keep their name only while a record the policy keeps (e.g. an awarded application
+    during its audit period) still needs it; once the last one is erased, so is the name."""
+    named = list(
+        Profile.objects.filter(user__email__endswith="@" + ERASED_EMAIL_DOMAIN)
+        .exclude(full_name="")
+        .values_list("user_id", flat=True)
+    )
+    if not named:
+        return 0
+    still_needed = _names_still_needed(named)
+    return Profile.objects.filter(user_id__in=set(named) - still_needed).update(full_name="")

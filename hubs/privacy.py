@@ -1,0 +1,135 @@
+"""The hubs app's part in a person's data rights: hub follows and the network (requests, blocks, reports).
+
+Reached by `crossector.core.privacy` through its APP_PROVIDERS list; docs/privacy.md explains the choices.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+
+from crossector.core.models import User
+from crossector.core.privacy import Summary, emails_about_erase
+
+from .models import AbuseReport, Block, ConnectionRequest, HubFollow
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _person(user: User, *, show_email: bool) -> dict:
+    """Another member as the person was allowed to see them: their name, and their email only when connected."""
+    profile = getattr(user, "profile", None)
+    shown = {"name": (profile.full_name if profile else "") or "A member"}
+    if show_email:
+        shown["email"] = user.email
+    return shown
+
+
+def export_for(user: User) -> dict:
+    """Hub follows, and the network: requests sent and received, blocks and reports the person made.
+
+    Four queries whatever the numbers. The other person in a request shows as the directory shows them:
+    their name, plus their email only while the two are connected (accepted and neither has blocked the other).
+    """
+    follows = HubFollow.objects.filter(user=user).select_related("hub").order_by("created_at")
+    requests = list(
+        ConnectionRequest.objects.filter(Q(sender=user) | Q(recipient=user))
+        .select_related("sender__profile", "recipient__profile")
+        .order_by("created_at", "pk")
+    )
+    blocks = list(
+        Block.objects.filter(Q(blocker=user) | Q(blocked=user))
+        .select_related("blocked__profile")
+        .order_by("created_at")
+    )
+    blocked_pairs = {b.blocked_id if b.blocker_id == user.pk else b.blocker_id for b in blocks}
+    reports = AbuseReport.objects.filter(reporter=user).select_related("reported__profile").order_by("created_at")
+
+    def request_row(r: ConnectionRequest) -> dict:
+        sent = r.sender_id == user.pk
+        other = r.recipient if sent else r.sender
+        connected = r.status == ConnectionRequest.Status.ACCEPTED and other.pk not in blocked_pairs
+        return {
+            "direction": "sent" if sent else "received",
+            "other_person": _person(other, show_email=connected),
+            "message": r.message,
+            "status": r.get_status_display(),
+            "created_at": _iso(r.created_at),
+            "responded_at": _iso(r.responded_at),
+        }
+
+    return {
+        "hub_follows": [{"hub": f.hub.name, "followed_at": _iso(f.created_at)} for f in follows],
+        "network": {
+            "connection_requests": [request_row(r) for r in requests],
+            "blocks_you_made": [
+                {"person": _person(b.blocked, show_email=False), "created_at": _iso(b.created_at)}
+                for b in blocks
+                if b.blocker_id == user.pk
+            ],
+            "reports_you_made": [
+                {
+                    "about": _person(r.reported, show_email=False),
+                    "reason": r.reason,
+                    "status": r.get_status_display(),
+                    "created_at": _iso(r.created_at),
+                    "handled_at": _iso(r.handled_at),
+                }
+                for r in reports
+            ],
+        },
+        "not_included": [
+            "Whether someone has blocked you, and reports other members made about you: they are those "
+            "members' information. You can ask us about them by email."
+        ],
+    }
+
+
+def erasure_preview(user: User) -> Summary:
+    return Summary(
+        erased=[
+            "The hubs you follow, your entry in the people directory, your connection requests and "
+            "connections, the people you blocked and the reports you made."
+        ],
+        kept=[
+            "Reports other members made about you, if any, stay with the programme team for "
+            f"{settings.RETENTION_ABUSE_REPORT_MONTHS} months after they are handled, so that they can keep "
+            "the network safe."
+        ]
+        if AbuseReport.objects.filter(reported=user).exists()
+        else [],
+    )
+
+
+def erase_for(user: User, *, now: datetime) -> Summary:
+    """Delete the person's follows, requests (either way), blocks (either way) and the reports they made.
+
+    Reports others made about them are kept for RETENTION_ABUSE_REPORT_MONTHS after handling: they are
+    the reporter's record, and staff need them to keep the network safe.
+    """
+    summary = erasure_preview(user)
+    HubFollow.objects.filter(user=user).delete()
+    requests = ConnectionRequest.objects.filter(Q(sender=user) | Q(recipient=user))
+    reports = AbuseReport.objects.filter(reporter=user)
+    request_ids = list(requests.values_list("pk", flat=True))
+    report_ids = list(reports.values_list("pk", flat=True))
+    # The emails these caused went to the other person or to staff, and name this person.
+    emails_about_erase(
+        keys=[f"network-request-{pk}-{what}" for pk in request_ids for what in ("received", "accepted")],
+        key_prefixes=[f"network-abuse-report-{pk}-" for pk in report_ids],
+    )
+    requests.delete()
+    reports.delete()
+    Block.objects.filter(Q(blocker=user) | Q(blocked=user)).delete()
+    return summary
+
+
+def retention_sweep(*, now: datetime) -> dict[str, int]:
+    """Handled abuse reports are deleted RETENTION_ABUSE_REPORT_MONTHS after staff handled them."""
+    cutoff = now - timedelta(days=30 * settings.RETENTION_ABUSE_REPORT_MONTHS)
+    deleted, _ = AbuseReport.objects.filter(status=AbuseReport.Status.HANDLED, handled_at__lt=cutoff).delete()
+    return {"abuse_reports_deleted": deleted}
