@@ -1,3 +1,3 @@
 """The awards admin, split by concern: calls, applications (staff), and reviews (reviewers and assignment)."""
 
-from . import applications, reviews  # noqa: F401
+from . import applications, calls, reviews  # noqa: F401

@@ -4,44 +4,14 @@ documents and signatory requests. Issue 5 adds the review workflow."""
 from django.contrib import admin
 from django.utils.html import format_html
 
-from .. import rules
 from ..models import (
     Application,
-    AwardCall,
-    CallFAQ,
-    CallOpenNoticeRequest,
     CostLine,
     Document,
     PartnerOrganisation,
     ReviewerAssignment,
     SignatoryRequest,
 )
-
-
-class CallFAQInline(admin.TabularInline):
-    model = CallFAQ
-    extra = 1
-
-
-@admin.register(AwardCall)
-class AwardCallAdmin(admin.ModelAdmin):
-    list_display = ["name", "opens_uk", "closes_uk", "state", "max_award", "restricted_to_hub"]
-    prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["priority_areas"]
-    inlines = [CallFAQInline]
-    search_fields = ["name"]
-
-    @admin.display(description="opens (UK)")
-    def opens_uk(self, obj):
-        return rules.format_uk(obj.opens_at)
-
-    @admin.display(description="deadline (UK)")
-    def closes_uk(self, obj):
-        return rules.format_uk(obj.closes_at)
-
-    @admin.display(description="state")
-    def state(self, obj):
-        return obj.state()
 
 
 class PartnerInline(admin.TabularInline):
@@ -125,8 +95,3 @@ class SignatoryRequestAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
-
-
-@admin.register(CallOpenNoticeRequest)
-class CallOpenNoticeRequestAdmin(admin.ModelAdmin):
-    list_display = ["user", "created_at", "notified_call", "notified_at"]
