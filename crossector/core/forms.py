@@ -53,3 +53,30 @@ class ProfileForm(forms.ModelForm):
             ),
             Fieldset("I am open to", *Profile.OPEN_TO_FIELDS),
         )
+
+
+class AccountDeleteForm(forms.Form):
+    """Deleting an account asks for the password again, with allauth's re-authentication rate limit."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Enter your password to confirm that you want to delete your account.",
+    )
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.helper = FormHelper(self)
+        self.helper.form_tag = False
+
+    def clean_password(self):
+        from allauth.core import ratelimit
+
+        password = self.cleaned_data["password"]
+        if not ratelimit.consume(self.request, action="reauthenticate", user=self.request.user):
+            raise forms.ValidationError("Too many attempts. Wait a minute, then try again.")
+        if not self.request.user.check_password(password):
+            raise forms.ValidationError("The password is not right. Check it and try again.")
+        return password
