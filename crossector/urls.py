@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from crossector.core import privacy_views
 from crossector.core import views as core_views
 
 handler404 = "crossector.core.views.page_not_found"
@@ -13,6 +14,9 @@ urlpatterns = [
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("health/", core_views.health_view, name="health"),
     path("accounts/profile/", core_views.profile, name="profile"),
+    path("accounts/data/", privacy_views.data, name="privacy_data"),
+    path("accounts/delete/", privacy_views.delete, name="privacy_delete"),
+    path("accounts/deleted/", privacy_views.deleted, name="privacy_account_deleted"),
     path("accounts/", include("allauth.urls")),
     path("hubs/", include("events.urls_hubs")),  # hub pages list events; hubs must not import events
     path("events/", include("events.urls")),
