@@ -14,6 +14,7 @@ ACCOUNT_NAV = (
     ("My bookings", "events:my_bookings"),
     ("My applications", "awards:my_applications"),
     ("My connections", "network:connections"),
+    ("Your data", "privacy_data"),
 )
 
 
