@@ -1,63 +1,190 @@
-"""Modest admin for programme staff: calls with their FAQ, applications (read-only once submitted),
-documents and signatory requests. Issue 5 adds the review workflow."""
+"""Applications for programme staff: the ranked, filterable list, the readable application with its history,
+status moves (single and bulk, with a confirmation and the outcome email previewed), exports, and the audit list.
 
-from django.contrib import admin
+Every move goes through `awards.workflow`; this module only asks, shows and reports.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, F, OuterRef
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
-from ..models import (
-    Application,
-    CostLine,
-    Document,
-    PartnerOrganisation,
-    ReviewerAssignment,
-    SignatoryRequest,
+from crossector.core.models import PriorityArea
+from crossector.core.vocabulary import Sector
+
+from .. import exports, outcomes, rules, selectors, workflow
+from ..models import Application, ApplicationEvent, Document, PartnerOrganisation, ReviewerAssignment, SignatoryRequest
+
+Status = Application.Status
+
+
+# --- List filters --------------------------------------------------------------------------------------------
+
+
+class PartnerSectorFilter(admin.SimpleListFilter):
+    title = "partner sector"
+    parameter_name = "partner_sector"
+
+    def lookups(self, request, model_admin):
+        return Sector.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            partners = PartnerOrganisation.objects.filter(application=OuterRef("pk"), sector=self.value())
+            return queryset.filter(Exists(partners))  # Exists, not a join: no duplicate rows, no DISTINCT
+        return queryset
+
+
+class PriorityAreaFilter(admin.SimpleListFilter):
+    title = "priority area"
+    parameter_name = "priority_area"
+
+    def lookups(self, request, model_admin):
+        return list(PriorityArea.objects.order_by("name").values_list("slug", "name"))
+
+    def queryset(self, request, queryset):
+        if self.value():
+            through = Application.priority_areas.through.objects.filter(
+                application=OuterRef("pk"), priorityarea__slug=self.value()
+            )
+            return queryset.filter(Exists(through))
+        return queryset
+
+
+# --- Forms ---------------------------------------------------------------------------------------------------
+
+
+class TransitionForm(forms.Form):
+    to_status = forms.ChoiceField(choices=Status.choices)
+    note = forms.CharField(
+        label="Note for the history (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    awarded_amount = forms.DecimalField(
+        label="Amount awarded (£)", required=False, min_value=0, max_digits=9, decimal_places=2
+    )
+
+
+class BulkNoteForm(forms.Form):
+    note = forms.CharField(
+        label="Note for each application's history (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+# --- Bulk moves ----------------------------------------------------------------------------------------------
+
+BULK_TARGETS = (
+    (Status.ELIGIBLE, "Mark eligible"),
+    (Status.INELIGIBLE, "Mark ineligible (emails the applicants)"),
+    (Status.UNDER_REVIEW, "Send to review"),
+    (Status.SHORTLISTED, "Shortlist"),
+    (Status.AWARDED, "Award the amount requested (emails the applicants)"),
+    (Status.NOT_AWARDED, "Mark not awarded (emails the applicants)"),
+    (Status.WITHDRAWN, "Withdraw (at the applicant's request)"),
 )
 
 
-class PartnerInline(admin.TabularInline):
-    model = PartnerOrganisation
-    extra = 0
+def _bulk_action(target: str, description: str):
+    def action(modeladmin, request, queryset):
+        return modeladmin.bulk_transition(request, queryset, target)
+
+    action.__name__ = f"move_to_{target}"
+    return admin.action(description=f"{description}…", permissions=["change"])(action)
 
 
-class CostLineInline(admin.TabularInline):
-    model = CostLine
-    extra = 0
-
-
-class DocumentInline(admin.TabularInline):
-    model = Document
-    extra = 0
-    fields = ["kind", "link", "size", "uploaded_at", "uploaded_by_signatory"]
-    readonly_fields = fields
-
-    @admin.display(description="file")
-    def link(self, obj):
-        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.original_name) if obj.pk else ""
-
-
-class ReviewerInline(admin.TabularInline):
-    model = ReviewerAssignment
-    extra = 0
-    autocomplete_fields = ["reviewer"]
+# --- The applications admin --------------------------------------------------------------------------------
 
 
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "call", "applicant", "status", "submitted_at", "extension_until"]
-    list_filter = ["call", "status"]
-    search_fields = ["reference", "applicant__email", "title", "organisation"]
-    list_select_related = ["call", "applicant"]
-    inlines = [PartnerInline, CostLineInline, DocumentInline, ReviewerInline]
-    readonly_fields = ["reference", "submitted_at", "withdrawn_at", "created_at", "updated_at"]
+    list_display = [
+        "reference_display",
+        "applicant_name",
+        "sectors",
+        "priority_area_names",
+        "amount_requested_display",
+        "status",
+        "submitted_at",
+        "review_count_display",
+        "mean_score_display",
+        "score_spread_display",
+    ]
+    list_display_links = ["reference_display"]
+    list_filter = [
+        "call",
+        "status",
+        ("organisation_sector", admin.ChoicesFieldListFilter),
+        PartnerSectorFilter,
+        PriorityAreaFilter,
+        "region",
+    ]
+    search_fields = ["reference", "applicant__profile__full_name", "applicant__email", "organisation", "title"]
+    search_help_text = "Reference, applicant name or email, employing or partner organisation, title."
+    ordering = [F("submitted_at").desc(nulls_last=True), "-pk"]
+    list_per_page = 100
+    actions = [*(_bulk_action(target, label) for target, label in BULK_TARGETS), "export_csv", "export_xlsx"]
+    readonly_fields = []
+    change_form_template = "admin/awards/application/change_form.html"
+    change_list_template = "admin/awards/application/change_list.html"
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and not obj.is_draft:
-            # Submitted applications are the applicant's record: staff may only assign reviewers.
-            return [f.name for f in self.model._meta.fields if f.name != "id"] + ["priority_areas"]
-        return self.readonly_fields
+    # The list --------------------------------------------------------------------------------
 
-    def get_inlines(self, request, obj):
-        return self.inlines if obj is not None else []
+    def get_queryset(self, request):
+        return selectors.applications_for_staff()
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also finds applications by a partner organisation's name, through Exists (no duplicate rows)."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            partners = PartnerOrganisation.objects.filter(application=OuterRef("pk"), name__icontains=term)
+            found = found | queryset.filter(Exists(partners))
+        return found, may_have_duplicates
+
+    @admin.display(description="reference", ordering="reference")
+    def reference_display(self, obj):
+        return obj.reference or f"Draft {obj.pk}"
+
+    @admin.display(description="applicant", ordering="applicant__profile__full_name")
+    def applicant_name(self, obj):
+        return obj.applicant.get_full_name()
+
+    @admin.display(description="employing → partner sector")
+    def sectors(self, obj):
+        partner = ", ".join(p.get_sector_display() for p in obj.partners.all()) or "no partner"
+        return f"{obj.get_organisation_sector_display() or 'not given'} → {partner}"
+
+    @admin.display(description="priority areas")
+    def priority_area_names(self, obj):
+        return "; ".join(area.name for area in obj.priority_areas.all())
+
+    @admin.display(description="requested (£)", ordering="amount_requested")
+    def amount_requested_display(self, obj):
+        return f"{obj.amount_requested:,.2f}"
+
+    @admin.display(description="reviews", ordering="review_count")
+    def review_count_display(self, obj):
+        return obj.review_count
+
+    @admin.display(description="mean score", ordering=F("mean_score").desc(nulls_last=True))
+    def mean_score_display(self, obj):
+        return "–" if obj.mean_score is None else f"{obj.mean_score:.2f}"
+
+    @admin.display(description="spread", ordering="score_spread")
+    def score_spread_display(self, obj):
+        return "–" if obj.score_spread is None else f"{obj.score_spread:.2f}"
+
+    # The application page -------------------------------------------------------------------
 
     def has_add_permission(self, request):
         return False
@@ -65,11 +192,255 @@ class ApplicationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_fields(self, request, obj=None):
+        # Submitted content is the applicant's record; staff may only give a draft an extension.
+        return ["extension_until"] if obj is not None and obj.is_draft else []
+
+    def get_fieldsets(self, request, obj=None):
+        fields = self.get_fields(request, obj)
+        return [(None, {"fields": fields})] if fields else []
+
+    def get_inlines(self, request, obj):
+        return []
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            return super().change_view(request, object_id, form_url, extra_context)
+        editable = obj.is_draft and self.has_change_permission(request, obj)
+        context = {
+            **(extra_context or {}),
+            **self._page_context(request, obj),
+            "editable": editable,
+            "show_save": editable,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+        }
+        return super().change_view(request, object_id, form_url, context)
+
+    def _page_context(self, request, obj) -> dict:
+        assignments = (
+            ReviewerAssignment.objects.filter(application=obj)
+            .select_related("reviewer__profile", "review")
+            .order_by("assigned_at", "pk")
+        )
+        history = obj.events.select_related("actor__profile").order_by("created_at", "pk")
+        moves = workflow.next_transitions(application=obj, actor=request.user)
+        return {
+            "application": obj,
+            "call": obj.call,
+            "assignments": assignments,
+            "history": history,
+            "transitions": moves,
+            "transition_form": TransitionForm(),
+            "transition_url": reverse("admin:awards_application_transition", args=[obj.pk]),
+            "submitted": rules.format_uk(obj.submitted_at) if obj.submitted_at else "",
+            "outcome_statuses": workflow.OUTCOMES,
+        }
+
+    # Single moves ---------------------------------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("export.csv", wrap(self.export_view), {"fmt": "csv"}, name="awards_application_export_csv"),
+            path("export.xlsx", wrap(self.export_view), {"fmt": "xlsx"}, name="awards_application_export_xlsx"),
+            path("<int:object_id>/transition/", wrap(self.transition_view), name="awards_application_transition"),
+            *super().get_urls(),
+        ]
+
+    def transition_view(self, request, object_id):
+        """POST from the application page. Outcome moves show the email first and act only on confirm."""
+        obj = self.get_object(request, str(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        change_url = reverse("admin:awards_application_change", args=[obj.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(change_url)
+        form = TransitionForm(request.POST)
+        if not form.is_valid():
+            return self._transition_page(request, obj, form, error="Please correct the errors below.")
+        to_status = form.cleaned_data["to_status"]
+        allowed, reason = workflow.transition_check(application=obj, to_status=to_status, actor=request.user)
+        if not allowed:
+            messages.error(request, f"{obj}: {reason}")
+            return HttpResponseRedirect(change_url)
+        if to_status in workflow.OUTCOMES and "confirm" not in request.POST:
+            return self._transition_page(request, obj, form)
+        try:
+            workflow.application_transition(
+                application=obj,
+                to_status=to_status,
+                actor=request.user,
+                note=form.cleaned_data["note"],
+                awarded_amount=form.cleaned_data["awarded_amount"],
+            )
+        except workflow.TransitionError as exc:
+            return self._transition_page(request, obj, form, error=exc.message)
+        label = Status(to_status).label.lower()
+        told = " The applicant's email is in the outbox." if to_status in workflow.OUTCOMES else ""
+        messages.success(request, f"{obj} is now {label}.{told}")
+        return HttpResponseRedirect(change_url)
+
+    def _transition_page(self, request, obj, form, error=""):
+        to_status = form.data.get("to_status", "")
+        preview, preview_error = None, ""
+        amount = form.cleaned_data.get("awarded_amount") if form.is_valid() else None
+        if to_status in workflow.OUTCOMES:
+            try:
+                preview = outcomes.outcome_email_preview(application=obj, outcome=to_status, awarded_amount=amount)
+            except outcomes.OutcomeTemplateError as exc:
+                preview_error = exc.message
+        if to_status == Status.AWARDED and not form.data.get("awarded_amount"):
+            form = TransitionForm(
+                initial={
+                    "to_status": to_status,
+                    "note": form.data.get("note", ""),
+                    "awarded_amount": workflow.amount_requested(obj),
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"{obj}: move to {Status(to_status).label.lower() if to_status in Status.values else '…'}",
+            "application": obj,
+            "form": form,
+            "to_status": to_status,
+            "to_label": Status(to_status).label if to_status in Status.values else to_status,
+            "preview": preview,
+            "preview_error": preview_error,
+            "error": error,
+            "is_award": to_status == Status.AWARDED,
+            "change_url": reverse("admin:awards_application_change", args=[obj.pk]),
+            "transition_url": reverse("admin:awards_application_transition", args=[obj.pk]),
+        }
+        status = 400 if error or preview_error else 200
+        return TemplateResponse(request, "admin/awards/application/transition_confirm.html", context, status=status)
+
+    # Bulk moves -------------------------------------------------------------------------------
+
+    def bulk_transition(self, request, queryset, to_status):
+        """The confirmation page (who moves, who cannot and why, the email) and, on confirm, the move."""
+        applications = list(queryset.order_by("reference", "pk"))
+        form = BulkNoteForm(request.POST if "confirm" in request.POST else None)
+        if "confirm" in request.POST and form.is_valid():
+            result = workflow.applications_transition_bulk(
+                applications=applications, to_status=to_status, actor=request.user, note=form.cleaned_data["note"]
+            )
+            label = Status(to_status).label.lower()
+            if result.moved:
+                emailed = " Their applicants' emails are in the outbox." if to_status in workflow.OUTCOMES else ""
+                self.message_user(request, f"{len(result.moved)} application(s) moved to {label}.{emailed}")
+            if result.refused:
+                reasons = "; ".join(f"{a}: {reason}" for a, reason in result.refused)
+                self.message_user(
+                    request, f"{len(result.refused)} could not move to {label}: {reasons}", messages.WARNING
+                )
+            return None
+        plan = workflow.applications_transition_plan(applications=applications, to_status=to_status, actor=request.user)
+        preview, preview_error = None, ""
+        if to_status in workflow.OUTCOMES and plan.moved:
+            templates = outcomes.outcome_templates_for({a.call_id for a in plan.moved})
+            try:
+                preview = outcomes.outcome_email_preview(
+                    application=plan.moved[0], outcome=to_status, templates=templates
+                )
+            except outcomes.OutcomeTemplateError as exc:
+                preview_error = exc.message
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Move {len(applications)} application(s) to {Status(to_status).label.lower()}",
+            "to_label": Status(to_status).label,
+            "action_name": request.POST.get("action", f"move_to_{to_status}"),
+            "plan": plan,
+            "preview": preview,
+            "preview_error": preview_error,
+            "preview_application": plan.moved[0] if plan.moved else None,
+            "calls": sorted({a.call.name for a in plan.moved}),
+            "form": form,
+            "selected": [a.pk for a in applications],
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "is_outcome": to_status in workflow.OUTCOMES,
+        }
+        return TemplateResponse(request, "admin/awards/application/bulk_confirm.html", context)
+
+    # Exports --------------------------------------------------------------------------------
+
+    def _export_response(self, queryset, fmt: str) -> HttpResponse:
+        stamp = timezone.localtime(timezone.now(), rules.UK).strftime("%Y-%m-%d-%H%M")
+        if fmt == "xlsx":
+            response = HttpResponse(
+                exports.applications_xlsx(queryset),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        else:
+            response = HttpResponse(exports.applications_csv(queryset), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="applications-{stamp}.{fmt}"'
+        return response
+
+    def export_view(self, request, fmt):
+        """The list as filtered, searched and sorted on screen, every page of it."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        return self._export_response(changelist.get_queryset(request), fmt)
+
+    @admin.action(description="Export selected as CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        return self._export_response(queryset, "csv")
+
+    @admin.action(description="Export selected as Excel", permissions=["view"])
+    def export_xlsx(self, request, queryset):
+        return self._export_response(queryset, "xlsx")
+
+
+# --- The audit history ---------------------------------------------------------------------------------------
+
+
+@admin.register(ApplicationEvent)
+class ApplicationEventAdmin(admin.ModelAdmin):
+    """Read-only: rows are written only by the services that make the change."""
+
+    list_display = ["created_at", "application_link", "kind", "actor", "change", "note"]
+    list_filter = ["kind", ("actor", admin.RelatedOnlyFieldListFilter), "application__call"]
+    search_fields = ["application__reference", "note", "actor__email"]
+    list_select_related = ["application", "actor"]
+    date_hierarchy = "created_at"
+    list_per_page = 100
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="application", ordering="application__reference")
+    def application_link(self, obj):
+        url = reverse("admin:awards_application_change", args=[obj.application_id])
+        return format_html('<a href="{}">{}</a>', url, obj.application)
+
+    @admin.display(description="from → to")
+    def change(self, obj):
+        if obj.from_status or obj.to_status:
+            return f"{obj.get_from_status_display() or '–'} → {obj.get_to_status_display() or '–'}"
+        return ""
+
+
+# --- Documents and signatory requests -------------------------------------------------------------------------
+
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
     list_display = ["application", "kind", "original_name", "size", "uploaded_at", "uploaded_by_signatory"]
     list_filter = ["kind", "uploaded_by_signatory"]
+    list_select_related = ["application"]
     readonly_fields = ["application", "kind", "file", "original_name", "size", "uploaded_at", "uploaded_by_signatory"]
     search_fields = ["application__reference", "original_name"]
 
@@ -81,6 +452,7 @@ class DocumentAdmin(admin.ModelAdmin):
 class SignatoryRequestAdmin(admin.ModelAdmin):
     list_display = ["application", "kind", "signatory_name", "signatory_email", "state", "expires_at"]
     list_filter = ["kind"]
+    list_select_related = ["application"]
     exclude = ["token_hash"]
     readonly_fields = [
         "application",
