@@ -22,6 +22,7 @@ from datetime import datetime
 from importlib import import_module
 from types import ModuleType
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
@@ -202,6 +203,27 @@ def _names_still_needed(user_ids: list[int]) -> set[int]:
     return needed
 
 
+def _sessions_end(user: User) -> None:
+    """Delete the person's sessions, which also hold their email in allauth's sign-in records.
+
+    Changing the password hash and deactivating the account already stop every session from signing in;
+    deleting the rows removes what they hold. Database sessions cannot be searched by user, so the live ones
+    are decoded (deletions are rare; expired sessions are left to `clearsessions`).
+    """
+    from django.contrib.sessions.models import Session
+
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        return
+    now = timezone.now()
+    user_id = str(user.pk)
+    mine = [
+        s.session_key
+        for s in Session.objects.filter(expire_date__gt=now).only("session_key", "session_data").iterator()
+        if s.get_decoded().get("_auth_user_id") == user_id
+    ]
+    Session.objects.filter(session_key__in=mine).delete()
+
+
 def account_erase(*, user: User, now: datetime | None = None) -> Summary:
     """Delete a person's account, in one transaction.
 
@@ -248,6 +270,7 @@ def account_erase(*, user: User, now: datetime | None = None) -> Summary:
         mine.filter(status__in=[OutboundEmail.Status.QUEUED, OutboundEmail.Status.SENDING]).delete()
         mine.update(to=new_email, body_text="", body_html="", attachments=[], last_error="")
 
+        _sessions_end(user)
         user.email = new_email
         user.is_active = False
         user.set_unusable_password()
