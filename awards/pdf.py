@@ -2,6 +2,8 @@
 
 import re
 
+from django.conf import settings
+
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF", re.S)
 
@@ -14,10 +16,15 @@ def pdf_problem(upload) -> str | None:
     without a PDF library.
     """
     size = upload.size
+    # The same limit the upload handler counts against while the file streams in (crossector/core/uploads.py).
+    limit = getattr(settings, "UPLOAD_MAX_FILE_BYTES", MAX_DOCUMENT_BYTES)
     if size == 0:
         return "The selected file is empty."
-    if size > MAX_DOCUMENT_BYTES:
-        return f"The selected file must be 10 MB or smaller (this one is {size / (1024 * 1024):.1f} MB)."
+    if size > limit:
+        return (
+            f"The selected file must be {limit // (1024 * 1024)} MB or smaller "
+            f"(this one is {size / (1024 * 1024):.1f} MB)."
+        )
     upload.seek(0)
     head = upload.read(1024)
     upload.seek(max(size - 2048, 0))

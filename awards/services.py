@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crossector.core.services import email_queue_template
+from crossector.core.uploads import upload_name_clean
 
 from . import rules, selectors, workflow
 from .models import (
@@ -111,7 +112,7 @@ def _attach(*, application: Application, kind: str, upload, by_signatory: bool) 
     document = Document(
         application=application,
         kind=kind,
-        original_name=(upload.name or "document.pdf")[-200:],
+        original_name=upload_name_clean(upload.name),
         size=upload.size,
         uploaded_by_signatory=by_signatory,
     )
