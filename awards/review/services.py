@@ -122,6 +122,7 @@ def reviewer_assign(
             )
     except IntegrityError:
         raise ReviewError(f"{_name(reviewer)} is already assigned to {application}.") from None
+    criteria_ensure(call=application.call)  # the call's criteria exist (and show on the call) once review starts
     _event(
         application=application,
         kind=ApplicationEvent.Kind.ASSIGNED,
