@@ -168,5 +168,6 @@ def criterion_means(application_ids) -> dict[int, dict[int, Decimal]]:
     )
     means: dict[int, dict[int, Decimal]] = {}
     for row in rows:
-        means.setdefault(row["review__assignment__application"], {})[row["criterion"]] = row["mean"]
+        mean = Decimal(str(row["mean"])).quantize(Decimal("0.01"))  # Avg of integers comes back as a float
+        means.setdefault(row["review__assignment__application"], {})[row["criterion"]] = mean
     return means
