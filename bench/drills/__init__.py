@@ -1,0 +1,1 @@
+"""Fault drills: see docs/reliability.md and `make drills`."""
