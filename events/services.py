@@ -171,7 +171,8 @@ def event_cancel(*, event: Event, now: datetime | None = None) -> int:
 
 def _active_bookings(event: Event) -> list[Booking]:
     return list(
-        Booking.objects.filter(event=event)
+        # Anonymised bookings (the person deleted their account) have no one to tell.
+        Booking.objects.filter(event=event, user__isnull=False)
         .exclude(status=Booking.Status.CANCELLED)
         .select_related("user__profile", "event")
         .order_by("created_at", "pk")
@@ -255,7 +256,9 @@ def attendees_email(*, event: Event, subject: str, message: str, include_waiting
     batch = uuid.uuid4().hex[:12]
     with transaction.atomic():
         bookings = list(
-            Booking.objects.filter(event=event, status__in=statuses).select_related("user__profile", "event")
+            Booking.objects.filter(event=event, status__in=statuses, user__isnull=False).select_related(
+                "user__profile", "event"
+            )
         )
         for booking in bookings:
             emails.attendee_message_email(booking=booking, subject=subject, message=message, batch=batch)

@@ -1,5 +1,7 @@
 """Delete my account: everything that identifies the person goes, except what the retention policy keeps."""
 
+from datetime import timedelta
+
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -213,3 +215,19 @@ def test_deleted_page_without_a_deletion_goes_home(client):
 def test_retention_settings_are_what_the_privacy_notice_says():
     assert (settings.RETENTION_DRAFT_MONTHS, settings.RETENTION_OUTBOX_DAYS) == (6, 90)
     assert (settings.RETENTION_UNSUCCESSFUL_MONTHS, settings.RETENTION_AWARDED_YEARS) == (24, 7)
+
+
+def test_staff_emails_to_a_past_events_attendees_skip_an_anonymised_booking(client):
+    from django.utils import timezone
+
+    from events.services import attendees_email
+
+    started = timezone.now() - timedelta(hours=1)
+    event = EventFactory(starts_at=started, ends_at=started + timedelta(hours=3))
+    leaving, staying = person(), person()
+    BookingFactory(user=leaving, event=event)
+    BookingFactory(user=staying, event=event)
+    delete_account(client, leaving)
+    assert Booking.objects.filter(event=event, user__isnull=True).count() == 1
+    assert attendees_email(event=event, subject="Thank you for coming", message="Slides attached.") == 1
+    assert OutboundEmail.objects.filter(subject="Thank you for coming").get().to == staying.email
