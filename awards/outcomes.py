@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.template import Context, Engine, TemplateSyntaxError
-from django.template.base import VariableNode
+from django.template.base import TextNode, VariableNode
 from django.template.defaulttags import DebugNode
 from django.template.loader import get_template
 from django.urls import reverse
@@ -95,6 +95,9 @@ def _compile(source: str, part: str):
         template = _ENGINE.from_string(source)
     except TemplateSyntaxError as exc:
         raise OutcomeTemplateError(f"The {part} has a template error: {exc}") from None
+    for node in template.nodelist.get_nodes_by_type(TextNode):
+        if "{{" in node.s or "{%" in node.s:  # the lexer leaves an unclosed tag as text; it would reach the applicant
+            raise OutcomeTemplateError(f"The {part} has a template error: a {{{{ or {{% is not closed.")
     if template.nodelist.get_nodes_by_type(DebugNode):
         raise OutcomeTemplateError(f"The {part} may not use {{% debug %}}.")
     for node in template.nodelist.get_nodes_by_type(VariableNode):
