@@ -219,7 +219,7 @@ def _keep_until(a: Application) -> str:
         )
     local = timezone.localtime(decided)
     if a.status == Status.AWARDED:
-        until = local.replace(year=local.year + settings.RETENTION_AWARDED_YEARS)
+        until = months_before(local, -12 * settings.RETENTION_AWARDED_YEARS)
         return f"kept until {until:%-d %B %Y} so that the use of public and charitable funds can be audited"
     until = months_before(local, -settings.RETENTION_UNSUCCESSFUL_MONTHS)
     return f"kept until {until:%-d %B %Y}, {settings.RETENTION_UNSUCCESSFUL_MONTHS} months after the decision"

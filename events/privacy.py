@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
 from crossector.core.models import User
 from crossector.core.privacy import Summary
@@ -52,8 +53,6 @@ def _future_active(user: User, now: datetime):
 
 
 def erasure_preview(user: User, *, now: datetime | None = None) -> Summary:
-    from django.utils import timezone
-
     now = now or timezone.now()
     summary = Summary()
     upcoming = _future_active(user, now).count()

@@ -231,3 +231,25 @@ def test_staff_emails_to_a_past_events_attendees_skip_an_anonymised_booking(clie
     assert Booking.objects.filter(event=event, user__isnull=True).count() == 1
     assert attendees_email(event=event, subject="Thank you for coming", message="Slides attached.") == 1
     assert OutboundEmail.objects.filter(subject="Thank you for coming").get().to == staying.email
+
+
+def test_an_awarded_application_is_kept_seven_years_for_audit_even_from_a_leap_day():
+    from datetime import UTC, datetime
+
+    from awards.models import ApplicationEvent
+
+    user = person()
+    decided_at = datetime(2024, 2, 29, 12, tzinfo=UTC)
+    app = application(
+        call=AwardCallFactory(),
+        applicant=user,
+        status="awarded",
+        reference="CSEA-24-0042",
+        submitted_at=decided_at - timedelta(days=60),
+        awarded_amount=90000,
+    )
+    ApplicationEvent.objects.create(
+        application=app, kind="status", from_status="shortlisted", to_status="awarded", created_at=decided_at
+    )
+    kept = privacy.account_erasure_preview(user=user).kept
+    assert any("CSEA-24-0042" in line and "kept until 28 February 2031" in line and "audited" in line for line in kept)
