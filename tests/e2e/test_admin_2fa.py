@@ -66,3 +66,26 @@ def test_sign_in_helper_reaches_the_admin_twice_in_a_row(live_server, page, staf
     # A second sign-in inside the same 30 seconds needs a code not used yet; the helper gives one.
     sign_in_with_totp(page, live_server, s.email, s.password, s.secret, next_path="/admin/core/outboundemail/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("email")
+
+
+def test_programme_dashboard_from_the_admin_index_is_accessible(live_server, page, staff_with_totp):
+    from crossector.core.vocabulary import Sector
+    from tests.awards.factories import AwardCallFactory
+    from tests.core.test_dashboard import connect, submitted
+    from tests.events.factories import BookingFactory, EventFactory, HubFactory
+
+    call = AwardCallFactory(name="Cross-Sector Experience Awards 2025")
+    submitted(call, partners=[Sector.INDUSTRY_SME], costs=["45000"])
+    event = EventFactory(hub=HubFactory(name="Wales hub", slug="wales"), title="Precision medicine in Cardiff")
+    ada, bo = (BookingFactory(event=event).user for _ in range(2))
+    connect(ada, bo)
+
+    s = staff_with_totp
+    sign_in_with_totp(page, live_server, s.email, s.password, s.secret)
+    page.get_by_role("link", name="Open the programme dashboard").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Programme dashboard")
+    expect(page.get_by_role("img", name="Amounts requested and awarded per call")).to_be_visible()
+    page.get_by_text("Amounts requested and awarded per call: the figures as a table").click()
+    expect(page.get_by_role("table", name="Amounts requested and awarded per call")).to_contain_text("£45,000")
+    expect(page.get_by_role("table", name="The 20 latest events")).to_contain_text("Precision medicine in Cardiff")
+    assert_accessible(page, "programme dashboard")
