@@ -7,6 +7,11 @@ from .models import PriorityArea, Profile, User
 from .vocabulary import PRIORITY_AREAS, Region, Sector
 
 DEMO_PASSWORD = "cross-sector-demo"
+# The admin needs two-factor authentication. So that people trying the demo can reach it, the demo staff
+# and reviewer share this published authenticator setup key: add it to any authenticator app by hand.
+# Demo data only; a real account sets up its own key on its first visit to the admin.
+DEMO_TOTP_SECRET = "CROSSSECTORDEMOTOTPKEY2345672345"
+DEMO_TOTP_ROLES = ("staff", "reviewer")
 
 DEMO_USERS = {
     "applicant": {
@@ -96,4 +101,18 @@ def seed() -> dict[str, User]:
     for role, details in DEMO_USERS.items():
         groups = ("Reviewers",) if role == "reviewer" else ()
         users[role] = person_ensure(groups=groups, **details)
+        if role in DEMO_TOTP_ROLES:
+            totp_ensure(user=users[role], secret=DEMO_TOTP_SECRET)
     return users
+
+
+def totp_ensure(*, user: User, secret: str) -> None:
+    """Give `user` an authenticator app with `secret` (and recovery codes) unless they already have one."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, secret)
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).exists():
+        RecoveryCodes.activate(user)

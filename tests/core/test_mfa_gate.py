@@ -166,3 +166,18 @@ def test_the_gate_costs_one_query_per_admin_page(staff_client, django_assert_num
     with CaptureQueriesContext(connection) as queries:
         staff_client.get("/admin/")
     assert sum("mfa_authenticator" in q["sql"] for q in queries.captured_queries) == 1
+
+
+def test_demo_staff_sign_in_to_the_admin_with_the_published_demo_key(client, capsys):
+    from django.core.management import call_command
+
+    from crossector.core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent: still one authenticator each
+    assert DEMO_TOTP_SECRET in capsys.readouterr().out
+    assert Authenticator.objects.filter(user__email="staff@example.org", type="totp").count() == 1
+    client.post("/accounts/login/?next=/admin/", {"login": "staff@example.org", "password": DEMO_PASSWORD})
+    response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(DEMO_TOTP_SECRET)})
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200

@@ -28,3 +28,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in with any of these:"))
         for role, user in users.items():
             self.stdout.write(f"  {role:<10} {user.email:<26} password: {demo.DEMO_PASSWORD}")
+        self.stdout.write(
+            f"  The admin asks {' and '.join(demo.DEMO_TOTP_ROLES)} for a two-factor code: add the setup key "
+            f"{demo.DEMO_TOTP_SECRET} to an authenticator app (demo data only)."
+        )
