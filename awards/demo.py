@@ -1,5 +1,6 @@
 """Demo award calls for `seed_demo`: the 2024 and 2025 rounds and an open round, with the demo
-applicant's draft half done. Idempotent: every row is found by a natural key before it is made."""
+applicant's draft half done, and the 2025 round's review (awards/review/demo.py).
+Idempotent: every row is found by a natural key before it is made."""
 
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -114,4 +115,8 @@ def seed(users) -> str:
             contact_email=users["attendee"].email,
             is_health_related=True,
         )
-    return f"3 award calls ({open_call.name} open until {open_call.closes_at:%d %B %Y}); a half-done draft"
+    from .review import demo as review_demo
+
+    summary = f"3 award calls ({open_call.name} open until {open_call.closes_at:%d %B %Y}); a half-done draft"
+    reviews = review_demo.seed(users)
+    return f"{summary}; {reviews}" if reviews else summary
