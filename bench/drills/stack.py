@@ -82,9 +82,12 @@ class Run:
         state = {"pgids": [p.pid for p in self.procs.values() if p.poll() is None], "pg_data": str(self.pg_data or "")}
         (self.dir / "state.json").write_text(json.dumps(state))
 
-    def spawn(self, name: str, cmd: list[str], *, env: dict | None = None, cwd: Path = ROOT) -> subprocess.Popen:
-        logfile = open(self.dir / f"{name}.log", "ab")  # noqa: SIM115 - kept open for the child's life
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True)
+    def spawn(
+        self, name: str, cmd: list[str], *, env: dict | None = None, cwd: Path = ROOT, to_log: bool = True
+    ) -> subprocess.Popen:
+        logfile = open(self.dir / f"{name}.log", "ab") if to_log else None  # noqa: SIM115 - open for the child's life
+        err = subprocess.STDOUT if to_log else None
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=logfile, stderr=err, start_new_session=True)
         self.procs[name] = proc
         self._record()
         return proc
@@ -111,6 +114,13 @@ class Run:
             self.kill(name, wait=10)
         if self.pg_data:
             pg_stop(self.pg_data, mode="immediate")
+        keep = os.environ.get("DRILLS_KEEP_LOGS")
+        if keep:  # for looking into a failed drill: the processes' logs, copied before the run dir goes
+            target = Path(keep) / self.dir.name.split("-")[0]
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir(parents=True, exist_ok=True)
+            for path in [*self.dir.glob("*.log"), *self.dir.glob("*.json*")]:
+                shutil.copy(path, target)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
