@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench drills clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,13 @@ test: $(VENV)/.dev
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/crossector} $(PY) manage.py check
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest --cov --cov-report=term:skip-covered --cov-report=xml -q $(PYTEST_ARGS)
 
+## bench: load and concurrency benchmarks against gunicorn + PostgreSQL + a private Redis (port 6391);
+## rewrites docs/performance.md. Takes 20-40 minutes; BENCH_ARGS="--quick" for a small trial run.
+bench: $(VENV)/.dev
+	$(PIP) install -q --disable-pip-version-check -r bench/requirements.txt
+	pg_isready -q -h 127.0.0.1 -p 5432 || { echo "make bench: PostgreSQL is not answering on 127.0.0.1:5432 (run make test first)"; exit 1; }
+	$(PY) -m bench.run --write $(BENCH_ARGS)
+
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -48,6 +55,11 @@ lint: $(VENV)/.dev
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## drills: the fault drills (Redis, worker, SMTP, PostgreSQL down; two beats) on private instances; rewrites docs/reliability.md
+drills: $(VENV)/.dev
+	$(PIP) install -q --disable-pip-version-check -r bench/drills/requirements.txt
+	$(PY) -m bench.drills.run $(DRILLS)
 
 clean:
 	rm -rf $(VENV) staticfiles .test-private-media coverage.xml .coverage
