@@ -245,6 +245,17 @@ def test_mfa_code_forms(client, staff_user, data):
     assert "_auth_user_id" not in fresh.session
 
 
+@FUZZ
+@given(data=form_data("password", "confirm"))
+def test_account_delete_form(client, user, data):
+    """A wrong or hostile password never deletes the account."""
+    cache.clear()
+    client.force_login(user)
+    response = client.post("/accounts/delete/", data)
+    _no_500(response)
+    assert User.objects.filter(pk=user.pk, is_active=True).exists()
+
+
 # --- Awards ---------------------------------------------------------------------------------------
 
 
@@ -399,6 +410,7 @@ FUZZED = {
     "SignatoryForm": test_signatory_form,
     "DeclarationsForm": test_declarations_form,
     "PortalAuthenticateForm": test_mfa_code_forms,
+    "AccountDeleteForm": test_account_delete_form,
     # allauth's own forms behind the portal's sign-up, sign-in and reset pages
     "SignupForm": test_signup_form,
     "LoginForm": test_login_form,
@@ -406,7 +418,6 @@ FUZZED = {
 }
 # Forms not fuzzed here, each with the reason.
 NOT_FUZZED = {
-    "AccountDeleteForm": "landing with the GDPR work (issue 8, privacy): its view was not routed when written",
     "PortalReauthenticateForm": "the same code field and clean() as PortalAuthenticateForm, which is fuzzed",
     "PortalActivateTOTPForm": "allauth's activation form; its code field is the one fuzzed above",
 }
