@@ -1,7 +1,7 @@
 """Programme figures about hubs and the network for the staff dashboard: read-only aggregates.
 
-Connections counted per hub and per event need bookings, so they live in `events.figures` (hubs must not
-import events).
+Connections counted per hub and per event need bookings, so they live in the events app's figures module
+(the hubs app never depends on the events app).
 """
 
 from django.db.models import Count, Q
