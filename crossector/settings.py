@@ -86,6 +86,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (allauth rate limits, sessions stay in the database) --------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://crossector")}
+# Public pages are cached for anonymous visitors (crossector/core/caching.py): any change to public data
+# drops them at once; this bounds how late a time-based change (a call closing) can show.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=30)
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # Redis down must not mean 500s: reads miss, writes are dropped (crossector/core/cache.py), and
     # short timeouts keep a request from hanging on an unreachable host.

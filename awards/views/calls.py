@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from crossector.core.caching import cache_anonymous_page
 from hubs.network.selectors import hosts_for_call
 
 from .. import rules, selectors, services
@@ -12,10 +13,12 @@ from ..forms import EligibilityForm
 from ..models import AwardCall
 
 
+@cache_anonymous_page
 def call_list(request):
     return render(request, "awards/call_list.html", selectors.call_lists())
 
 
+@cache_anonymous_page
 def call_detail(request, slug):
     try:
         call = selectors.call_detail(slug)

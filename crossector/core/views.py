@@ -10,9 +10,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import health, selectors, services
+from .caching import cache_anonymous_page
 from .forms import ProfileForm
 
 
+@cache_anonymous_page
 def home(request):
     return render(request, "core/home.html", selectors.home_context())
 

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from crossector.core.caching import cache_anonymous_page
 from hubs import selectors as hub_selectors
 from hubs import services as hub_services
 from hubs.models import Hub
@@ -13,12 +14,14 @@ from .. import selectors
 
 
 @require_GET
+@cache_anonymous_page
 def hub_list(request):
     hubs = list(hub_selectors.hub_list())
     return render(request, "hubs/list.html", {"hubs": hubs, "nations": hub_selectors.hub_map(hubs)})
 
 
 @require_GET
+@cache_anonymous_page
 def hub_detail(request, slug):
     try:
         hub = hub_selectors.hub_get_public(slug=slug)

@@ -4,6 +4,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from crossector.core.caching import cache_anonymous_page
+
 from .. import selectors
 from ..forms import EventFilterForm
 from ..ics import event_ics
@@ -13,6 +15,7 @@ PAGE_SIZE = 12
 
 
 @require_GET
+@cache_anonymous_page
 def event_list(request):
     now = timezone.now()
     past = request.GET.get("when") == "past"
@@ -46,6 +49,7 @@ def event_list(request):
 
 
 @require_GET
+@cache_anonymous_page
 def event_detail(request, slug):
     try:
         event = selectors.event_get_for_page(slug=slug, user=request.user)
