@@ -2,7 +2,13 @@
 
 from django.urls import reverse
 
-from crossector.core.services import Attachment, email_queue_template
+from crossector.core.services import (
+    Attachment,
+    RenderedEmail,
+    email_queue_rendered,
+    email_queue_template,
+    email_render_template,
+)
 from hubs.services import hub_unfollow_token
 
 from .ics import event_ics
@@ -21,7 +27,8 @@ SUBJECTS = {
 WITH_CALENDAR = {"booking_confirmed", "booking_promoted", "booking_reminder", "event_changed"}
 
 
-def booking_email(*, booking: Booking, kind: str, key_suffix: str = "") -> None:
+def booking_email_render(*, booking: Booking, kind: str) -> RenderedEmail:
+    """The email for `kind`, rendered (templates and calendar file) but not queued."""
     event = booking.event
     confirmed = booking.status == Booking.Status.CONFIRMED
     attachments = []
@@ -29,7 +36,7 @@ def booking_email(*, booking: Booking, kind: str, key_suffix: str = "") -> None:
         attachments.append(Attachment("event.ics", event_ics(event=event, include_join_link=True), "text/calendar"))
     if kind == "event_cancelled" and booking.status != Booking.Status.WAITLISTED:
         attachments.append(Attachment("event.ics", event_ics(event=event, cancelled=True), "text/calendar"))
-    email_queue_template(
+    return email_render_template(
         to=booking.user.email,
         subject=SUBJECTS[kind].format(title=event.title),
         template=f"events/{kind}",
@@ -40,9 +47,16 @@ def booking_email(*, booking: Booking, kind: str, key_suffix: str = "") -> None:
             "show_join_link": confirmed and bool(event.online_url),
             "my_bookings_path": reverse("events:my_bookings"),
         },
-        idempotency_key=f"booking-{booking.pk}-{kind.removeprefix('booking_')}{key_suffix}",
         user=booking.user,
         attachments=attachments,
+    )
+
+
+def booking_email(*, booking: Booking, kind: str, key_suffix: str = "", rendered: RenderedEmail | None = None) -> None:
+    """Queue the email for `kind` in the caller's transaction; `rendered` is one made earlier for this booking."""
+    email_queue_rendered(
+        email=rendered or booking_email_render(booking=booking, kind=kind),
+        idempotency_key=f"booking-{booking.pk}-{kind.removeprefix('booking_')}{key_suffix}",
     )
 
 

@@ -57,33 +57,59 @@ def booking_create(
     Rules: the event is published, booking is open and it has not started; one active booking per
     person per event (also a database constraint); confirmed bookings never exceed capacity; a full
     event without a waiting list refuses. The person's sector is recorded with the booking.
+
+    The event row is locked only for the checks and the two inserts (booking and outbox row): the email,
+    whose templates and calendar file are the slow part, is rendered before the lock for the outcome an
+    unlocked count predicts, and rendered again under the lock only if the prediction proved wrong or the
+    event changed meanwhile. Places are always counted under the lock, whatever was predicted.
     """
     now = now or timezone.now()
+    profile = getattr(user, "profile", None)
+    fields = {
+        "user": user,
+        "sector": profile.sector if profile else "",
+        "dietary_requirements": dietary_requirements.strip(),
+        "access_requirements": access_requirements.strip(),
+        "attendee_list_consent": attendee_list_consent,
+        "created_at": now,
+    }
+    draft, rendered = None, None
+    if booking_window(event, now=now) == Window.OPEN:
+        taken = getattr(event, "confirmed_count", None)  # the event page's own count, when it came from there
+        taken = _places_taken(event) if taken is None else taken
+        predicted = Availability(event.capacity, taken, event.waiting_list_enabled)
+        if not predicted.sold_out:
+            draft = Booking(event=event, status=_status_for(predicted), **fields)
+            rendered = emails.booking_email_render(booking=draft, kind=_kind_for(draft))
     with transaction.atomic():
-        event = _event_for_update(event.pk)
-        window = booking_window(event, now=now)
+        locked = _event_for_update(event.pk)
+        window = booking_window(locked, now=now)
         if window != Window.OPEN:
             raise BookingError(MESSAGES[window], code=window)
-        existing = Booking.objects.filter(event=event, user=user).exclude(status=Booking.Status.CANCELLED).first()
+        existing = Booking.objects.filter(event=locked, user=user).exclude(status=Booking.Status.CANCELLED).first()
         if existing:
             raise BookingError("You have already booked this event.", code="already_booked", booking=existing)
-        availability = Availability(event.capacity, _places_taken(event), event.waiting_list_enabled)
+        availability = Availability(locked.capacity, _places_taken(locked), locked.waiting_list_enabled)
         if availability.sold_out:
             raise BookingError("Sorry, this event is fully booked.", code="full")
-        profile = getattr(user, "profile", None)
-        booking = Booking.objects.create(
-            event=event,
-            user=user,
-            status=Booking.Status.WAITLISTED if availability.next_booking_waits else Booking.Status.CONFIRMED,
-            sector=profile.sector if profile else "",
-            dietary_requirements=dietary_requirements.strip(),
-            access_requirements=access_requirements.strip(),
-            attendee_list_consent=attendee_list_consent,
-            created_at=now,
-        )
-        kind = "booking_confirmed" if booking.status == Booking.Status.CONFIRMED else "booking_waitlisted"
-        emails.booking_email(booking=booking, kind=kind)
+        booking = Booking.objects.create(event=locked, status=_status_for(availability), **fields)
+        if draft is None or draft.status != booking.status or _changed(locked, since=event):
+            rendered = None  # booking_email renders it again, for what actually happened
+        emails.booking_email(booking=booking, kind=_kind_for(booking), rendered=rendered)
     return booking
+
+
+def _status_for(availability: Availability) -> str:
+    return Booking.Status.WAITLISTED if availability.next_booking_waits else Booking.Status.CONFIRMED
+
+
+def _kind_for(booking: Booking) -> str:
+    return "booking_confirmed" if booking.status == Booking.Status.CONFIRMED else "booking_waitlisted"
+
+
+def _changed(locked: Event, *, since: Event) -> bool:
+    """Did the event change between the unlocked read and the lock (so an email rendered from it is stale)?"""
+    return locked.updated_at != since.updated_at or locked.calendar_sequence != since.calendar_sequence
 
 
 def _promote_waiting(event: Event, *, now: datetime) -> list[Booking]:

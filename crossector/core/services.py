@@ -74,6 +74,51 @@ def email_queue(
     return email
 
 
+@dataclass(frozen=True)
+class RenderedEmail:
+    """An email rendered but not yet queued: lets a caller render before taking a lock and queue inside it."""
+
+    to: str
+    subject: str
+    body_text: str
+    body_html: str
+    user: User | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+def email_render_template(
+    *,
+    to: str,
+    subject: str,
+    template: str,
+    context: dict,
+    user: User | None = None,
+    attachments: Iterable[Attachment] = (),
+) -> RenderedEmail:
+    """Render `emails/<template>.txt` and `.html` (both extend the shared email layout)."""
+    context = {"site_url": settings.SITE_URL, "subject": subject, **context}
+    return RenderedEmail(
+        to=to,
+        subject=subject,
+        body_text=render_to_string(f"emails/{template}.txt", context).strip() + "\n",
+        body_html=render_to_string(f"emails/{template}.html", context),
+        user=user,
+        attachments=tuple(attachments),
+    )
+
+
+def email_queue_rendered(*, email: RenderedEmail, idempotency_key: str) -> OutboundEmail:
+    return email_queue(
+        to=email.to,
+        subject=email.subject,
+        body_text=email.body_text,
+        body_html=email.body_html,
+        idempotency_key=idempotency_key,
+        user=email.user,
+        attachments=email.attachments,
+    )
+
+
 def email_queue_template(
     *,
     to: str,
@@ -85,16 +130,10 @@ def email_queue_template(
     attachments: Iterable[Attachment] = (),
 ) -> OutboundEmail:
     """Render `emails/<template>.txt` and `.html` (both extend the shared email layout) and queue them."""
-    context = {"site_url": settings.SITE_URL, "subject": subject, **context}
-    return email_queue(
-        to=to,
-        subject=subject,
-        body_text=render_to_string(f"emails/{template}.txt", context).strip() + "\n",
-        body_html=render_to_string(f"emails/{template}.html", context),
-        idempotency_key=idempotency_key,
-        user=user,
-        attachments=attachments,
+    rendered = email_render_template(
+        to=to, subject=subject, template=template, context=context, user=user, attachments=attachments
     )
+    return email_queue_rendered(email=rendered, idempotency_key=idempotency_key)
 
 
 def _dispatch_on_commit(email_id: int) -> None:
