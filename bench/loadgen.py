@@ -50,8 +50,12 @@ def summarise(records: list[tuple], elapsed: float, ok_statuses: set[int]) -> di
     return out
 
 
+CACHE_STATES: dict[str, int] = {}
+
+
 async def send(session: aiohttp.ClientSession, base: str, req: dict) -> tuple[int, float, float]:
-    """(status, wall-clock start, latency in seconds); status 0 for a connection error."""
+    """(status, wall-clock start, latency in seconds); status 0 for a connection error. Counts the
+    X-Page-Cache answers (hit, miss, none) in CACHE_STATES."""
     headers = {"Host": "127.0.0.1", **req.get("headers", {})}
     if req.get("cookies"):
         headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in req["cookies"].items())
@@ -63,6 +67,8 @@ async def send(session: aiohttp.ClientSession, base: str, req: dict) -> tuple[in
         ) as response:
             await response.read()
             status = response.status
+            state = response.headers.get("X-Page-Cache", "none")
+            CACHE_STATES[state] = CACHE_STATES.get(state, 0) + 1
     except (TimeoutError, aiohttp.ClientError, OSError):
         status = 0
     return status, wall, time.perf_counter() - start
@@ -142,4 +148,6 @@ async def main(spec: dict) -> dict:
 
 
 if __name__ == "__main__":
-    json.dump(asyncio.run(main(json.load(sys.stdin))), sys.stdout)
+    result = asyncio.run(main(json.load(sys.stdin)))
+    result["page_cache"] = CACHE_STATES
+    json.dump(result, sys.stdout)

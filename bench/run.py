@@ -94,7 +94,7 @@ def median_of(runs: list[dict]) -> dict:
     for key, value in runs[0].items():
         if isinstance(value, dict):
             out[key] = median_of([r[key] for r in runs])
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and all(key in r for r in runs):
             out[key] = statistics.median(r[key] for r in runs)
         else:
             out[key] = value

@@ -80,7 +80,7 @@ def browsing(cfg, world: dict, sessions: dict) -> dict:
                 "ok": ok,
             }
         )
-        out[name] = result["summary"]["*"]
+        out[name] = {**result["summary"]["*"], "page_cache": result.get("page_cache", {})}
     return out
 
 
