@@ -35,6 +35,9 @@ def directory(request):
     query.pop("page", None)
     return render(request, "network/directory.html", {
         "form": form, "page": page, "query": query.urlencode(),
+        # A bounded list of page links (1 2 … 7 8 9 … 200), so the page costs the same however many are listed.
+        "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "ellipsis": page.paginator.ELLIPSIS,
         "listed": request.user.profile.directory_listed,
     })
 
