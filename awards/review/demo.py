@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from crossector.core.demo import person_ensure
 from crossector.core.models import PriorityArea
@@ -266,6 +267,7 @@ def _application(call, applicant, row, index) -> Application:
     return app
 
 
+@transaction.atomic
 def seed(users) -> str:
     call = AwardCall.objects.get(slug="csea-2025")
     for each in AwardCall.objects.all():
