@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from crossector.core.models import PriorityArea
@@ -18,11 +19,25 @@ LONDON = ZoneInfo("Europe/London")
 CONFIRMED = Q(bookings__status=Booking.Status.CONFIRMED)
 
 
+def _confirmed_count():
+    """Confirmed places per event as a correlated subquery: PostgreSQL counts them only for the rows a page
+    shows (after LIMIT), through booking_event_status_idx. A JOIN + GROUP BY counted every booking of every
+    matching event first, so the list slowed down as events and bookings grew."""
+    confirmed = (
+        Booking.objects.filter(event=OuterRef("pk"), status=Booking.Status.CONFIRMED)
+        .order_by()
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(confirmed, output_field=IntegerField()), 0)
+
+
 def _with_places(qs: QuerySet[Event]) -> QuerySet[Event]:
     return (
         qs.select_related("hub")
         .prefetch_related(Prefetch("priority_areas", queryset=PriorityArea.objects.order_by("id")))
-        .annotate(confirmed_count=Count("bookings", filter=CONFIRMED))
+        .annotate(confirmed_count=_confirmed_count())
     )
 
 
