@@ -224,6 +224,11 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["call", "status"], name="application_call_status"),
             models.Index(fields=["status", "submitted_at"], name="application_status_submitted"),
+            # The staff list's order (newest submission first): PostgreSQL reads one page from the index
+            # instead of sorting every application, so the admin list stays flat as applications grow.
+            models.Index(
+                models.F("submitted_at").desc(nulls_last=True), models.F("id").desc(), name="application_admin_order"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["call", "applicant"], name="one_application_per_applicant_per_call"),
