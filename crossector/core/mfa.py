@@ -7,6 +7,7 @@ authenticator app (TOTP) set up and has used it, or one of their recovery codes,
 from __future__ import annotations
 
 import enum
+import functools
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -50,6 +51,19 @@ def _admin_access(request: HttpRequest) -> AdminAccess:
     if not any(record.get("method") == "mfa" for record in records):
         return AdminAccess.NEEDS_SECOND_STEP
     return AdminAccess.ALLOWED
+
+
+def staff_two_factor_required(view):
+    """For staff pages outside the admin (check-in at the door): the same door as the admin, two factors first."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        access = admin_access_check(request=request)
+        if access is not AdminAccess.ALLOWED:
+            return admin_refusal_response(request=request, access=access)
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def url_with_next(url: str, next_url: str) -> str:

@@ -1,10 +1,11 @@
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+
+from crossector.core.mfa import staff_two_factor_required
 
 from .. import selectors, services
 from ..forms import CheckInSearchForm
@@ -12,7 +13,7 @@ from ..models import Booking, Event
 from ..permissions import can_check_in
 
 
-@staff_member_required
+@staff_two_factor_required
 def check_in(request, slug):
     """Staff at the door: find a person by name and check them in with one tap."""
     event = get_object_or_404(Event.objects.select_related("hub"), slug=slug)

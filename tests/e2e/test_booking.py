@@ -10,6 +10,7 @@ from events import demo as events_demo
 from events.models import Booking
 from hubs import demo as hubs_demo
 from hubs.models import Hub
+from tests.conftest import login_with_mfa
 from tests.e2e.conftest import assert_accessible, tab_to
 from tests.events.factories import EventFactory
 from tests.factories import person
@@ -27,7 +28,10 @@ def demo_users():
 
 def sign_in(context, live_server, user):
     client = Client()
-    client.force_login(user)
+    if user.is_staff:
+        login_with_mfa(client, user)  # staff pages need the second factor too
+    else:
+        client.force_login(user)
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
 
 

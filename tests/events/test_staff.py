@@ -247,7 +247,7 @@ def test_check_in_page_searches_by_name_and_checks_in_with_one_tap(client, staff
     ada = BookingFactory(event=event, user=person(full_name="Ada Lovelace"))
     BookingFactory(event=event, user=person(full_name="Charles Babbage"))
     BookingFactory(event=event, user=person(full_name="Ada Waiting"), status=Booking.Status.WAITLISTED)
-    client.force_login(staff_user)
+    login_with_mfa(client, staff_user)
     content = client.get(check_in_url(event), {"q": "ada"}).content.decode()
     assert "Ada Lovelace" in content and "Charles Babbage" not in content and "Ada Waiting" not in content
     response = client.post(check_in_url(event), {"booking": ada.pk, "q": "ada"}, follow=True)
@@ -265,8 +265,8 @@ def test_check_in_refuses_members_of_the_public_and_other_hubs_organisers(client
     own, theirs = EventFactory(hub=wales), EventFactory(hub=scotland)
     other_booking = BookingFactory(event=theirs, user=person(full_name="Scottish Attendee"))
     client.force_login(user)
-    assert client.get(check_in_url(own)).status_code == 302  # to the admin login
-    client.force_login(organiser)
+    assert client.get(check_in_url(own)).status_code == 403  # the staff-only page, as at the admin's door
+    login_with_mfa(client, organiser)
     assert client.get(check_in_url(own)).status_code == 200
     response = client.get(check_in_url(theirs))
     assert response.status_code == 403 and "Scottish Attendee" not in response.content.decode()
@@ -275,6 +275,13 @@ def test_check_in_refuses_members_of_the_public_and_other_hubs_organisers(client
     assert client.post(check_in_url(own), {"booking": other_booking.pk}).status_code == 404
     other_booking.refresh_from_db()
     assert other_booking.attended_at is None
+
+
+def test_check_in_needs_two_factor_authentication_like_the_admin(client, organiser):
+    event = EventFactory()
+    assert client.get(check_in_url(event)).url.startswith("/accounts/login/")
+    client.force_login(organiser)  # password only, no authenticator app yet
+    assert client.get(check_in_url(event)).url == reverse("mfa_activate_totp")
 
 
 def test_attended_hub_event_selector_for_awards(organiser, two_hubs):
