@@ -21,6 +21,7 @@ from .models import Booking, Event
 from .rules import MESSAGES, Availability, Window, booking_window, can_cancel
 
 REMINDER_WINDOW = timedelta(hours=24)
+REMINDER_BATCH = 500
 # Fields whose change makes attendees' calendars wrong, so they are told.
 NOTIFY_FIELDS = ("starts_at", "ends_at", "venue_name", "address", "online_url", "format")
 
@@ -227,7 +228,7 @@ def event_update_notify(*, event: Event, changed_fields: Iterable[str], now: dat
         return len(bookings)
 
 
-def reminders_send_due(*, now: datetime | None = None, limit: int = 500) -> int:
+def reminders_send_due(*, now: datetime | None = None, limit: int = REMINDER_BATCH) -> int:
     """Queue the day-before reminder for every confirmed booking of a published event that starts
     within the next 24 hours, exactly once per booking.
 
