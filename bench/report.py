@@ -201,7 +201,7 @@ def write_doc(results: dict, table_text: str, command: str) -> None:
 Written by `make bench` ({command}) on {now}; do not edit by hand: the narrative comes from
 `bench/notes.md`, the figures from the run.
 
-- **Machine**: {machine()}.
+- **Machine**: {results.get("machine") or machine()}.
 - **Run**: data scale {cfg["scale"]}, each figure the median of {cfg["repeats"]} run(s), {cfg["workers"]} gunicorn
   sync workers (`gunicorn.conf.py`, `WEB_CONCURRENCY`), browsing at 16 connections for {cfg["duration"]:.0f} s after
   {cfg["warmup"]:.0f} s warm-up; the whole run took {results.get("elapsed_minutes", 0):.0f} minutes.
@@ -213,3 +213,15 @@ Written by `make bench` ({command}) on {now}; do not edit by hand: the narrative
 {notes}
 """
     (ROOT / "docs" / "performance.md").write_text(doc)
+
+
+if __name__ == "__main__":  # rewrite docs/performance.md from a saved run: python -m bench.report [results.json]
+    import json
+    import sys
+
+    saved = json.loads(
+        Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "bench" / ".work" / "results.json").read_text()
+    )
+    text = table(saved)
+    write_doc(saved, text, command=saved.get("command", "python -m bench.run --write"))
+    print(text)

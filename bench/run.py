@@ -224,11 +224,13 @@ def main() -> int:
         web.stop()
         redis.stop()
     results["elapsed_minutes"] = (time.time() - started) / 60
+    results["command"] = " ".join(["python -m bench.run", *sys.argv[1:]])
+    results["machine"] = report.machine()
     (procs.WORK / "results.json").write_text(json.dumps(results, indent=2, default=str))
     table = report.table(results)
     print(table)
     if args.write:
-        report.write_doc(results, table, command=" ".join(["python -m bench.run", *sys.argv[1:]]))
+        report.write_doc(results, table, command=results["command"])
         print("bench: wrote docs/performance.md")
     return 0
 
