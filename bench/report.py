@@ -196,6 +196,8 @@ def write_doc(results: dict, table_text: str, command: str) -> None:
     cfg = results["config"]
     notes = (ROOT / "bench" / "notes.md").read_text()
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    # BENCH_CONDITIONS: a sentence on what else the machine was doing (e.g. other test suites running).
+    conditions = f"- **Conditions**: {os.environ['BENCH_CONDITIONS']}\n" if os.environ.get("BENCH_CONDITIONS") else ""
     doc = f"""# Performance
 
 Written by `make bench` ({command}) on {now}; do not edit by hand: the narrative comes from
@@ -205,7 +207,7 @@ Written by `make bench` ({command}) on {now}; do not edit by hand: the narrative
 - **Run**: data scale {cfg["scale"]}, each figure the median of {cfg["repeats"]} run(s), {cfg["workers"]} gunicorn
   sync workers (`gunicorn.conf.py`, `WEB_CONCURRENCY`), browsing at 16 connections for {cfg["duration"]:.0f} s after
   {cfg["warmup"]:.0f} s warm-up; the whole run took {results.get("elapsed_minutes", 0):.0f} minutes.
-- **Ratios** are to the baseline view (`/bench/baseline/`: the full middleware stack, no query, no template)
+{conditions}- **Ratios** are to the baseline view (`/bench/baseline/`: the full middleware stack, no query, no template)
   measured in the same run, because absolute figures on a shared machine drift.
 
 {table_text}
