@@ -4,10 +4,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from crossector.core.caching import pages_version
 from crossector.core.models import PriorityArea
 from crossector.core.vocabulary import Sector
 from hubs.models import Hub
@@ -98,10 +101,19 @@ def event_list(
 
 
 def event_months(*, past: bool = False, now: datetime | None = None) -> list[datetime]:
-    """Months (UK time) that have published events, for the month filter."""
+    """Months (UK time) that have published events, for the month filter.
+
+    Finding them reads every upcoming (or past) event, so the answer is kept in the cache under the public
+    pages' version (crossector/core/caching.py): any change to an event drops it, and it expires with the
+    page cache, which bounds how late an event that has just ended leaves the list."""
     now = now or timezone.now()
-    qs = published_events().filter(ends_at__lte=now) if past else published_events().filter(ends_at__gt=now)
-    return list(qs.datetimes("starts_at", "month", order="DESC" if past else "ASC", tzinfo=LONDON))
+    key = f"event-months:{pages_version()}:{'past' if past else 'upcoming'}"
+    months = cache.get(key)
+    if months is None:
+        qs = published_events().filter(ends_at__lte=now) if past else published_events().filter(ends_at__gt=now)
+        months = list(qs.datetimes("starts_at", "month", order="DESC" if past else "ASC", tzinfo=LONDON))
+        cache.set(key, months, settings.PAGE_CACHE_SECONDS)
+    return months
 
 
 def event_list_for_home(*, limit: int = 3) -> list[Event]:

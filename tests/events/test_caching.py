@@ -147,3 +147,14 @@ def test_warm_cache_serves_public_pages_without_a_query(client, django_assert_nu
     for url in urls:
         with django_assert_num_queries(0):
             assert page(client, url)[1] == "hit"
+
+
+def test_month_filter_lists_a_new_month_as_soon_as_an_event_is_added_there(django_capture_on_commit_callbacks):
+    from events.selectors import event_months
+
+    soon = EventFactory(starts_at=timezone.now() + timedelta(days=3))
+    assert len(event_months()) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        later = EventFactory(starts_at=soon.starts_at + timedelta(days=70))
+    months = [(m.year, m.month) for m in event_months()]
+    assert len(months) == 2 and months[-1] == (later.starts_at.year, later.starts_at.month)
