@@ -1,6 +1,8 @@
 """Calendar files (RFC 5545) for events: one stable UID per event, times in Europe/London."""
 
-from functools import cache
+from datetime import UTC, datetime
+from functools import cache, lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -25,44 +27,91 @@ def event_uid(event: Event) -> str:
     return f"event-{event.calendar_uid}@crosssector"
 
 
+class _IcsInput(NamedTuple):
+    """Everything a calendar file is made from, so a file made once can be reused while none of it changes."""
+
+    uid: str
+    sequence: int
+    starts_at: datetime
+    ends_at: datetime
+    title: str
+    summary: str
+    page_url: str
+    location: str
+    online_url: str
+    is_online: bool
+    include_join_link: bool
+    cancelled: bool
+
+
+# The DTSTAMP a cached file is made with, replaced by the time each copy is handed out.
+_STAMP = datetime(2000, 1, 1, tzinfo=UTC)
+_STAMP_LINE = "DTSTAMP:20000101T000000Z"
+
+
 def event_ics(*, event: Event, include_join_link: bool = False, cancelled: bool | None = None) -> str:
     """The event as an iCalendar file.
 
     The joining link is only written for people with a confirmed place; the public file says where
     to find it instead. A cancelled event keeps its UID and goes out as METHOD:CANCEL so calendar
     apps remove the entry they already have.
+
+    Building the file is most of the cost of a booking confirmation, and every confirmation for an
+    event carries the same file, so files are kept per process keyed by their whole content
+    (`_IcsInput`): any change to the event makes a new key, whichever way the change was saved.
     """
     cancelled = event.status == Event.Status.CANCELLED if cancelled is None else cancelled
+    location = ""
+    if event.has_venue:
+        location = ", ".join(part for part in [event.venue_name, " ".join(event.address.split())] if part)
+    made = _event_ics(
+        _IcsInput(
+            uid=event_uid(event),
+            sequence=event.calendar_sequence,
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            title=event.title,
+            summary=event.summary,
+            page_url=f"{settings.SITE_URL}{event.get_absolute_url()}",
+            location=location,
+            online_url=event.online_url,
+            is_online=event.is_online,
+            include_join_link=include_join_link,
+            cancelled=cancelled,
+        )
+    )
+    return made.replace(_STAMP_LINE, f"DTSTAMP:{timezone.now().astimezone(UTC):%Y%m%dT%H%M%SZ}", 1)
+
+
+@lru_cache(maxsize=256)
+def _event_ics(source: _IcsInput) -> str:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", "CANCEL" if cancelled else "PUBLISH")
+    cal.add("method", "CANCEL" if source.cancelled else "PUBLISH")
 
     vevent = VEvent()
-    vevent.add("uid", event_uid(event))
-    vevent.add("sequence", event.calendar_sequence)
-    vevent.add("dtstamp", timezone.now())
-    vevent.add("dtstart", event.starts_at.astimezone(LONDON))
-    vevent.add("dtend", event.ends_at.astimezone(LONDON))
-    vevent.add("summary", event.title)
-    page_url = f"{settings.SITE_URL}{event.get_absolute_url()}"
-    vevent.add("url", page_url)
-    location = ""
-    if event.has_venue:
-        location = ", ".join(part for part in [event.venue_name, " ".join(event.address.split())] if part)
-    description = [event.summary] if event.summary else []
-    if event.is_online:
-        if include_join_link and event.online_url:
-            description.append(f"Join online: {event.online_url}")
-            location = location or event.online_url
+    vevent.add("uid", source.uid)
+    vevent.add("sequence", source.sequence)
+    vevent.add("dtstamp", _STAMP)
+    vevent.add("dtstart", source.starts_at.astimezone(LONDON))
+    vevent.add("dtend", source.ends_at.astimezone(LONDON))
+    vevent.add("summary", source.title)
+    vevent.add("url", source.page_url)
+    location = source.location
+    description = [source.summary] if source.summary else []
+    if source.is_online:
+        if source.include_join_link and source.online_url:
+            description.append(f"Join online: {source.online_url}")
+            location = location or source.online_url
         else:
-            description.append(f"The joining link is on the event page for people with a place: {page_url}")
+            description.append(f"The joining link is on the event page for people with a place: {source.page_url}")
             location = location or "Online"
-    description.append(f"Event page: {page_url}")
+    description.append(f"Event page: {source.page_url}")
     vevent.add("location", location)
     vevent.add("description", "\n\n".join(description))
-    vevent.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    vevent.add("status", "CANCELLED" if source.cancelled else "CONFIRMED")
     cal.add_component(vevent)
     cal.subcomponents.insert(0, _london_vtimezone())  # what add_missing_timezones() adds, built once
     return cal.to_ical().decode()

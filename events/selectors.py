@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -134,6 +135,47 @@ def event_get_for_page(*, slug: str, user) -> Event:
     if not (user.is_authenticated and user.is_staff):
         qs = qs.exclude(status=Event.Status.DRAFT)
     return qs.get()
+
+
+def event_get_for_booking(*, slug: str, user) -> Event:
+    """The event for the booking form with its hub, the confirmed count and, as `my_booking_id`, the person's
+    active booking (or None). Lighter than the event page's read (no priority areas, no ORM subqueries),
+    because a popular event's booking rush sends every request through here. Same visibility as the page."""
+    qs = Event.objects.filter(slug=slug).select_related("hub")
+    if not user.is_staff:
+        qs = qs.exclude(status=Event.Status.DRAFT)
+    event = qs.get()
+    event.confirmed_count, event.my_booking_id = places_taken_and_mine(event_id=event.pk, user_id=user.pk)
+    return event
+
+
+_PLACES_SQL = """
+    SELECT (SELECT count(*) FROM {booking} WHERE {event} = %s AND {status} = %s),
+           (SELECT {id} FROM {booking} WHERE {event} = %s AND {user} = %s AND {status} <> %s LIMIT 1)
+"""
+
+
+def places_taken_and_mine(*, event_id: int, user_id: int) -> tuple[int, int | None]:
+    """Confirmed places on an event and the person's active booking (its id, or None), in one round trip,
+    each through its own index (booking_event_status_idx, one_active_booking_per_user_per_event).
+
+    Plain SQL because it runs twice per booking, once under the event's lock, and building the same query
+    with the ORM cost more CPU than everything else in the locked section together (bench/notes.md).
+    Must be its own statement after the lock is taken: subqueries inside the locking SELECT would see the
+    snapshot from before the wait and miss the bookings the transaction it waited for had just committed."""
+    meta = Booking._meta
+    quote = connection.ops.quote_name
+    sql = _PLACES_SQL.format(
+        booking=quote(meta.db_table),
+        id=quote(meta.pk.column),
+        event=quote(meta.get_field("event").column),
+        user=quote(meta.get_field("user").column),
+        status=quote(meta.get_field("status").column),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [event_id, Booking.Status.CONFIRMED, event_id, user_id, Booking.Status.CANCELLED])
+        taken, mine = cursor.fetchone()
+    return taken, mine
 
 
 def booking_for(*, event: Event, user) -> Booking | None:

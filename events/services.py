@@ -16,7 +16,7 @@ from django.utils import timezone
 from crossector.core.models import User
 from hubs.selectors import hub_followers
 
-from . import emails
+from . import emails, selectors
 from .models import Booking, Event
 from .rules import MESSAGES, Availability, Window, booking_window, can_cancel
 
@@ -42,6 +42,11 @@ def _event_for_update(event_id: int) -> Event:
 
 def _places_taken(event: Event) -> int:
     return Booking.objects.filter(event=event, status=Booking.Status.CONFIRMED).count()
+
+
+def _places_taken_and_mine(event: Event, user: User) -> tuple[int, int | None]:
+    """Read under the event's lock: confirmed places and the person's active booking id (a seam for tests)."""
+    return selectors.places_taken_and_mine(event_id=event.pk, user_id=user.pk)
 
 
 def booking_create(
@@ -87,10 +92,11 @@ def booking_create(
         window = booking_window(locked, now=now)
         if window != Window.OPEN:
             raise BookingError(MESSAGES[window], code=window)
-        existing = Booking.objects.filter(event=locked, user=user).exclude(status=Booking.Status.CANCELLED).first()
-        if existing:
+        taken, existing_id = _places_taken_and_mine(locked, user)
+        if existing_id:
+            existing = Booking.objects.get(pk=existing_id)
             raise BookingError("You have already booked this event.", code="already_booked", booking=existing)
-        availability = Availability(locked.capacity, _places_taken(locked), locked.waiting_list_enabled)
+        availability = Availability(locked.capacity, taken, locked.waiting_list_enabled)
         if availability.sold_out:
             raise BookingError("Sorry, this event is fully booked.", code="full")
         booking = Booking.objects.create(event=locked, status=_status_for(availability), **fields)

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -58,20 +58,42 @@ def email_queue(
     repeating the action never queues a second copy. A rolled-back transaction takes the row
     with it and nothing is sent.
     """
-    email, created = OutboundEmail.objects.get_or_create(
+    email = OutboundEmail(
         idempotency_key=idempotency_key,
-        defaults={
-            "to": to,
-            "user": user,
-            "subject": subject,
-            "body_text": body_text,
-            "body_html": body_html,
-            "attachments": [a.as_json() for a in attachments],
-        },
+        to=to,
+        user=user,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        attachments=[a.as_json() for a in attachments],
     )
-    if created:
-        _dispatch_on_commit(email.pk)
+    email.pk = _insert_unless_queued(email)
+    if email.pk is None:
+        return OutboundEmail.objects.get(idempotency_key=idempotency_key)
+    email._state.adding = False
+    _dispatch_on_commit(email.pk)
     return email
+
+
+def _insert_unless_queued(email: OutboundEmail) -> int | None:
+    """INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id: the new row's id, or None when an
+    email with this key is already queued. One round trip where `get_or_create` takes four (select,
+    savepoint, insert, release) — it runs inside the booking's lock, where every round trip counts.
+    A concurrent insert of the same key waits for the other transaction and then does nothing."""
+    fields = [f for f in OutboundEmail._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    # Only the model's own table and column names are interpolated; every value is a parameter.
+    sql = (  # noqa: S608
+        f"INSERT INTO {quote(OutboundEmail._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote(OutboundEmail._meta.get_field('idempotency_key').column)}) DO NOTHING "
+        f"RETURNING {quote(OutboundEmail._meta.pk.column)}"
+    )
+    params = [f.get_db_prep_save(f.pre_save(email, add=True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 @dataclass(frozen=True)

@@ -18,18 +18,13 @@ SUCCESS = {
 }
 
 
-def _event_or_404(request, slug) -> Event:
-    try:
-        return selectors.event_get_for_page(slug=slug, user=request.user)
-    except Event.DoesNotExist:
-        raise Http404("No such event") from None
-
-
 @profile_required
 def event_book(request, slug):
-    event = _event_or_404(request, slug)
-    existing = selectors.booking_for(event=event, user=request.user)
-    if existing:
+    try:
+        event = selectors.event_get_for_booking(slug=slug, user=request.user)
+    except Event.DoesNotExist:
+        raise Http404("No such event") from None
+    if event.my_booking_id:
         messages.info(request, "You have already booked this event.")
         return redirect(event)
     action = selectors.event_action(event=event, booking=None)

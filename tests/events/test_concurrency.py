@@ -65,14 +65,14 @@ def fire_concurrently(live_server_url: str, event: Event, users) -> list[int]:
 
 @pytest.fixture
 def slow_count(monkeypatch):
-    real = services._places_taken
+    real = services._places_taken_and_mine
 
-    def counted_then_paused(event):
-        taken = real(event)
+    def counted_then_paused(event, user):
+        counted = real(event, user)
         time.sleep(WINDOW_SECONDS)
-        return taken
+        return counted
 
-    monkeypatch.setattr(services, "_places_taken", counted_then_paused)
+    monkeypatch.setattr(services, "_places_taken_and_mine", counted_then_paused)
 
 
 @pytest.fixture

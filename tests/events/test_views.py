@@ -186,8 +186,13 @@ def test_event_filling_up_while_the_form_is_open_shows_the_error_and_keeps_the_a
     Event.objects.filter(pk=event.pk).update(waiting_list_enabled=False)
     from events import services
 
-    real = services._places_taken
-    monkeypatch.setattr(services, "_places_taken", lambda e: real(e) + 2)  # two others booked meanwhile
+    real = services._places_taken_and_mine
+
+    def two_others_booked_meanwhile(event, user):
+        taken, mine = real(event, user)
+        return taken + 2, mine
+
+    monkeypatch.setattr(services, "_places_taken_and_mine", two_others_booked_meanwhile)
     response = signed_in_client.post(book_url(event), {"dietary_requirements": "No nuts"})
     content = response.content.decode()
     assert response.status_code == 200
