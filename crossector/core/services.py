@@ -75,6 +75,11 @@ def email_queue(
     return email
 
 
+_INSERT_UNLESS_QUEUED = (
+    "INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT ({key}) DO NOTHING RETURNING {pk}"
+)
+
+
 def _insert_unless_queued(email: OutboundEmail) -> int | None:
     """INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id: the new row's id, or None when an
     email with this key is already queued. One round trip where `get_or_create` takes four (select,
@@ -82,12 +87,12 @@ def _insert_unless_queued(email: OutboundEmail) -> int | None:
     A concurrent insert of the same key waits for the other transaction and then does nothing."""
     fields = [f for f in OutboundEmail._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
-    # Only the model's own table and column names are interpolated; every value is a parameter.
-    sql = (  # noqa: S608
-        f"INSERT INTO {quote(OutboundEmail._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({quote(OutboundEmail._meta.get_field('idempotency_key').column)}) DO NOTHING "
-        f"RETURNING {quote(OutboundEmail._meta.pk.column)}"
+    sql = _INSERT_UNLESS_QUEUED.format(  # only the model's own table and column names; values are parameters
+        table=quote(OutboundEmail._meta.db_table),
+        columns=", ".join(quote(f.column) for f in fields),
+        values=", ".join(["%s"] * len(fields)),
+        key=quote(OutboundEmail._meta.get_field("idempotency_key").column),
+        pk=quote(OutboundEmail._meta.pk.column),
     )
     params = [f.get_db_prep_save(f.pre_save(email, add=True), connection) for f in fields]
     with connection.cursor() as cursor:
