@@ -17,7 +17,9 @@ class Hub(models.Model):
     is_active = models.BooleanField("active", default=True)
     # Hub organisers: staff users from the partner organisations who manage this hub's events.
     organisers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="organised_hubs",
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="organised_hubs",
         help_text="Members of the 'Hub organisers' group who manage this hub's events and attendees.",
     )
 

@@ -47,8 +47,10 @@ class ProfileForm(forms.ModelForm):
             Fieldset(
                 "People directory",
                 "directory_listed",
-                HTML('<p class="form-text mb-2" id="directory-show-hint">When you are listed, your name and sector '
-                     "are always shown. Choose what else to show:</p>"),
+                HTML(
+                    '<p class="form-text mb-2" id="directory-show-hint">When you are listed, your name and sector '
+                    "are always shown. Choose what else to show:</p>"
+                ),
                 *Profile.DIRECTORY_SHOW_FIELDS,
             ),
             Fieldset("I am open to", *Profile.OPEN_TO_FIELDS),

@@ -108,10 +108,19 @@ class Profile(models.Model):
     def is_complete(self) -> bool:
         return all(getattr(self, name) for name in self.REQUIRED_FIELDS)
 
-    OPEN_TO_FIELDS = ("open_to_collaborating", "open_to_hosting", "open_to_mentoring", "open_to_co_applying",
-                      "open_to_speaking")
-    DIRECTORY_SHOW_FIELDS = ("directory_show_organisation", "directory_show_region", "directory_show_interests",
-                             "directory_show_bio")
+    OPEN_TO_FIELDS = (
+        "open_to_collaborating",
+        "open_to_hosting",
+        "open_to_mentoring",
+        "open_to_co_applying",
+        "open_to_speaking",
+    )
+    DIRECTORY_SHOW_FIELDS = (
+        "directory_show_organisation",
+        "directory_show_region",
+        "directory_show_interests",
+        "directory_show_bio",
+    )
 
     @property
     def open_to_labels(self) -> list[str]:

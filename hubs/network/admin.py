@@ -9,10 +9,27 @@ class AbuseReportAdmin(admin.ModelAdmin):
     list_display = ("created_at", "reported", "reporter", "status", "handled_by", "handled_at")
     list_filter = ("status",)
     search_fields = ("reported__email", "reporter__email", "reported__profile__full_name", "reason")
-    readonly_fields = ("reporter", "reported", "connection_request", "reason", "created_at", "handled_at",
-                       "handled_by", "status")
-    fields = ("status", "reported", "reporter", "reason", "connection_request", "created_at", "handled_by",
-              "handled_at", "staff_notes")
+    readonly_fields = (
+        "reporter",
+        "reported",
+        "connection_request",
+        "reason",
+        "created_at",
+        "handled_at",
+        "handled_by",
+        "status",
+    )
+    fields = (
+        "status",
+        "reported",
+        "reporter",
+        "reason",
+        "connection_request",
+        "created_at",
+        "handled_by",
+        "handled_at",
+        "staff_notes",
+    )
     actions = ["mark_handled"]
     list_select_related = ("reported", "reporter", "handled_by")
 

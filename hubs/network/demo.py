@@ -4,12 +4,58 @@ from crossector.core.demo import person_ensure
 from crossector.core.models import Profile, User
 from crossector.core.vocabulary import Region, Sector
 
-FIRST = ["Amara", "Bryn", "Catrin", "Declan", "Elin", "Farah", "Gareth", "Hana", "Iwan", "Jasmine", "Kofi", "Lowri",
-         "Mairi", "Niall", "Olu", "Padma", "Rhys", "Siân", "Tariq", "Una", "Vikram", "Wen", "Yusuf", "Zara",
-         "Angus", "Bethan", "Chidi", "Dafydd", "Eilidh", "Fergus", "Grace", "Hamish", "Isla", "Jonah", "Kirsty",
-         "Leon"]
-LAST = ["Okafor", "Jones", "Campbell", "Patel", "Davies", "Murray", "Hughes", "Begum", "Fraser", "Evans", "Singh",
-        "Morgan"]
+FIRST = [
+    "Amara",
+    "Bryn",
+    "Catrin",
+    "Declan",
+    "Elin",
+    "Farah",
+    "Gareth",
+    "Hana",
+    "Iwan",
+    "Jasmine",
+    "Kofi",
+    "Lowri",
+    "Mairi",
+    "Niall",
+    "Olu",
+    "Padma",
+    "Rhys",
+    "Siân",
+    "Tariq",
+    "Una",
+    "Vikram",
+    "Wen",
+    "Yusuf",
+    "Zara",
+    "Angus",
+    "Bethan",
+    "Chidi",
+    "Dafydd",
+    "Eilidh",
+    "Fergus",
+    "Grace",
+    "Hamish",
+    "Isla",
+    "Jonah",
+    "Kirsty",
+    "Leon",
+]
+LAST = [
+    "Okafor",
+    "Jones",
+    "Campbell",
+    "Patel",
+    "Davies",
+    "Murray",
+    "Hughes",
+    "Begum",
+    "Fraser",
+    "Evans",
+    "Singh",
+    "Morgan",
+]
 ORGS = {
     Sector.NHS: ("NHS trust", "Clinical scientist"),
     Sector.INDUSTRY_LARGE: ("Pharma plc", "Director of data science"),
@@ -32,16 +78,19 @@ def _people():
         region = regions[i % len(regions)]
         org, title = ORGS[sector]
         interests = [AREAS[i % len(AREAS)]] + ([AREAS[(i + 2) % len(AREAS)]] if i % 3 == 0 else [])
-        yield {
-            "email": f"network{i + 1:02d}@example.org",
-            "full_name": f"{first} {LAST[i % len(LAST)]}",
-            "organisation": f"{region.label.split(': ')[-1]} {org}",
-            "job_title": title,
-            "sector": sector,
-            "region": region,
-            "interests": interests,
-            "bio": f"I work on {interests[0].replace('-', ' ')} and want to meet people from other sectors.",
-        }, {name: (i + k) % 4 == 0 for k, name in enumerate(OPEN_TO)}
+        yield (
+            {
+                "email": f"network{i + 1:02d}@example.org",
+                "full_name": f"{first} {LAST[i % len(LAST)]}",
+                "organisation": f"{region.label.split(': ')[-1]} {org}",
+                "job_title": title,
+                "sector": sector,
+                "region": region,
+                "interests": interests,
+                "bio": f"I work on {interests[0].replace('-', ' ')} and want to meet people from other sectors.",
+            },
+            {name: (i + k) % 4 == 0 for k, name in enumerate(OPEN_TO)},
+        )
 
 
 def _list(user: User, **open_to) -> None:
@@ -54,7 +103,10 @@ def seed(users: dict[str, User]) -> str:
         if role in users:
             _list(users[role], open_to_collaborating=True)
     for details, open_to in _people():
-        _list(person_ensure(**details), open_to_collaborating=True, **{k: v for k, v in open_to.items()
-                                                                          if k != "open_to_collaborating"})
+        _list(
+            person_ensure(**details),
+            open_to_collaborating=True,
+            **{k: v for k, v in open_to.items() if k != "open_to_collaborating"},
+        )
     listed = Profile.objects.filter(directory_listed=True).count()
     return f"People directory: {listed} people listed."

@@ -11,21 +11,31 @@ OPEN_TO_CHOICES = [(name, Profile._meta.get_field(name).verbose_name) for name i
 class DirectoryFilterForm(forms.Form):
     q = forms.CharField(label="Search by name or organisation", required=False, max_length=100)
     sector = forms.ChoiceField(label="Sector", required=False, choices=[("", "Any sector"), *Sector.choices])
-    region = forms.ChoiceField(label="Hub, nation or region", required=False,
-                               choices=[("", "Anywhere"), *Region.choices])
-    areas = forms.ModelMultipleChoiceField(
-        label="Priority areas", required=False, queryset=PriorityArea.objects.order_by("id"),
-        to_field_name="slug", widget=forms.CheckboxSelectMultiple,
+    region = forms.ChoiceField(
+        label="Hub, nation or region", required=False, choices=[("", "Anywhere"), *Region.choices]
     )
-    open_to = forms.MultipleChoiceField(label="Open to", required=False, choices=OPEN_TO_CHOICES,
-                                        widget=forms.CheckboxSelectMultiple)
+    areas = forms.ModelMultipleChoiceField(
+        label="Priority areas",
+        required=False,
+        queryset=PriorityArea.objects.order_by("id"),
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    open_to = forms.MultipleChoiceField(
+        label="Open to", required=False, choices=OPEN_TO_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
 
     def filters(self) -> dict:
         if not self.is_valid():
             return {}
         data = self.cleaned_data
-        return {"q": data["q"].strip(), "sector": data["sector"], "region": data["region"],
-                "areas": list(data["areas"]), "open_to": data["open_to"]}
+        return {
+            "q": data["q"].strip(),
+            "sector": data["sector"],
+            "region": data["region"],
+            "areas": list(data["areas"]),
+            "open_to": data["open_to"],
+        }
 
 
 class ConnectionRequestForm(forms.Form):

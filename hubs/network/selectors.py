@@ -154,9 +154,8 @@ class Connection:
 
 def connections_overview(*, user: User) -> dict:
     """Requests waiting for the user, requests they sent, their connections (with emails) and blocks."""
-    blocked = (
-        Q(Exists(Block.objects.filter(blocker=OuterRef("sender"), blocked=OuterRef("recipient"))))
-        | Q(Exists(Block.objects.filter(blocker=OuterRef("recipient"), blocked=OuterRef("sender"))))
+    blocked = Q(Exists(Block.objects.filter(blocker=OuterRef("sender"), blocked=OuterRef("recipient")))) | Q(
+        Exists(Block.objects.filter(blocker=OuterRef("recipient"), blocked=OuterRef("sender")))
     )
     live = (
         ConnectionRequest.objects.filter(Q(sender=user) | Q(recipient=user))
@@ -193,8 +192,10 @@ def attendee_list_access(*, event, viewer: User) -> tuple[bool, str]:
     if booking is None or booking.status != Booking.Status.CONFIRMED:
         return False, "The attendee list is open to people with a confirmed place at this event."
     if not booking.attendee_list_consent:
-        return False, ("You did not agree to appear on the attendee list when you booked, so you cannot see it "
-                       "either. Other attendees see each other only if they agreed to be seen.")
+        return False, (
+            "You did not agree to appear on the attendee list when you booked, so you cannot see it "
+            "either. Other attendees see each other only if they agreed to be seen."
+        )
     return True, ""
 
 
@@ -224,7 +225,9 @@ def shared_interest_slugs(profile: Profile) -> frozenset[str]:
 def as_match_person(profile: Profile, *, own: bool = False) -> matching.Person:
     interests = frozenset(a.slug for a in profile.interests.all()) if own else shared_interest_slugs(profile)
     return matching.Person(
-        user_id=profile.user_id, name=profile.full_name or profile.user.email, sector=profile.sector,
+        user_id=profile.user_id,
+        name=profile.full_name or profile.user.email,
+        sector=profile.sector,
         interests=interests,
     )
 

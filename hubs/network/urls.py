@@ -15,7 +15,6 @@ urlpatterns = [
     path("requests/<int:request_id>/", views.request_detail, name="request_detail"),
     path("requests/<int:request_id>/accept/", views.request_reply, {"action": "accept"}, name="request_accept"),
     path("requests/<int:request_id>/decline/", views.request_reply, {"action": "decline"}, name="request_decline"),
-    path("requests/<int:request_id>/withdraw/", views.request_reply, {"action": "withdraw"},
-         name="request_withdraw"),
+    path("requests/<int:request_id>/withdraw/", views.request_reply, {"action": "withdraw"}, name="request_withdraw"),
     path("events/<slug:slug>/", views.event_people, name="event_people"),
 ]

@@ -33,13 +33,19 @@ def directory(request):
     page = selectors.directory_page(queryset=people, page_number=request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "network/directory.html", {
-        "form": form, "page": page, "query": query.urlencode(),
-        # A bounded list of page links (1 2 … 7 8 9 … 200), so the page costs the same however many are listed.
-        "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-        "ellipsis": page.paginator.ELLIPSIS,
-        "listed": request.user.profile.directory_listed,
-    })
+    return render(
+        request,
+        "network/directory.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            # A bounded list of page links (1 2 … 7 8 9 … 200), so the page costs the same however many are listed.
+            "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "ellipsis": page.paginator.ELLIPSIS,
+            "listed": request.user.profile.directory_listed,
+        },
+    )
 
 
 @profile_required
@@ -48,12 +54,16 @@ def person_detail(request, user_id):
     other = person.user
     is_self = other.pk == request.user.pk
     connection = None if is_self else selectors.connection_between(a=request.user, b=other)
-    return render(request, "network/person.html", {
-        "person": person,
-        "is_self": is_self,
-        "connection": connection,
-        "email": selectors.visible_email(viewer=request.user, other=other),
-    })
+    return render(
+        request,
+        "network/person.html",
+        {
+            "person": person,
+            "is_self": is_self,
+            "connection": connection,
+            "email": selectors.visible_email(viewer=request.user, other=other),
+        },
+    )
 
 
 @profile_required
@@ -70,8 +80,9 @@ def request_create(request, user_id):
         except services.NetworkError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, f"Your request has been sent to {person.full_name}. "
-                                      "We will email you if they accept.")
+            messages.success(
+                request, f"Your request has been sent to {person.full_name}. We will email you if they accept."
+            )
             return redirect("network:person", user_id=person.user_id)
     return render(request, "network/request_form.html", {"person": person, "form": form})
 
@@ -80,18 +91,24 @@ def request_create(request, user_id):
 def request_detail(request, request_id):
     conn = _request_or_404(request, request_id)
     other = conn.other(request.user)
-    return render(request, "network/request_detail.html", {
-        "conn": conn,
-        "other": other,
-        "is_recipient": conn.recipient_id == request.user.pk,
-        "email": selectors.visible_email(viewer=request.user, other=other),
-        "other_listed": getattr(other, "profile", None) is not None and other.profile.directory_listed,
-    })
+    return render(
+        request,
+        "network/request_detail.html",
+        {
+            "conn": conn,
+            "other": other,
+            "is_recipient": conn.recipient_id == request.user.pk,
+            "email": selectors.visible_email(viewer=request.user, other=other),
+            "other_listed": getattr(other, "profile", None) is not None and other.profile.directory_listed,
+        },
+    )
 
 
 REPLIES = {
-    "accept": (services.connection_request_accept, "You are now connected with {name}. You can both see each "
-               "other's email address."),
+    "accept": (
+        services.connection_request_accept,
+        "You are now connected with {name}. You can both see each other's email address.",
+    ),
     "decline": (services.connection_request_decline, "You have declined the request from {name}."),
     "withdraw": (services.connection_request_withdraw, "You have withdrawn your request to {name}."),
 }
@@ -128,8 +145,11 @@ def block(request, user_id):
     other = _known_or_404(request, user_id)
     if request.method == "POST":
         services.block_create(blocker=request.user, blocked=other)
-        messages.success(request, f"You have blocked {other.get_full_name()}. They can no longer see you or send "
-                                  "you requests. You can unblock them from your connections page.")
+        messages.success(
+            request,
+            f"You have blocked {other.get_full_name()}. They can no longer see you or send "
+            "you requests. You can unblock them from your connections page.",
+        )
         return redirect("network:connections")
     return render(request, "network/block_confirm.html", {"other": other})
 
@@ -149,8 +169,11 @@ def report(request, user_id):
     form = AbuseReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.abuse_report_create(reporter=request.user, reported=other, reason=form.cleaned_data["reason"])
-        messages.success(request, "Thank you. Programme staff will look into your report. If you do not want to "
-                                  "hear from this person again, you can also block them.")
+        messages.success(
+            request,
+            "Thank you. Programme staff will look into your report. If you do not want to "
+            "hear from this person again, you can also block them.",
+        )
         return redirect("network:connections")
     return render(request, "network/report_form.html", {"other": other, "form": form})
 
@@ -161,8 +184,12 @@ def event_people(request, slug):
     if event is None:
         raise Http404("No such event")
     allowed, reason = selectors.attendee_list_access(event=event, viewer=request.user)
-    context = {"event": event, "allowed": allowed, "reason": reason,
-               "event_url": reverse("events:detail", kwargs={"slug": event.slug})}
+    context = {
+        "event": event,
+        "allowed": allowed,
+        "reason": reason,
+        "event_url": reverse("events:detail", kwargs={"slug": event.slug}),
+    }
     if allowed:
         context.update(selectors.event_people_context(event=event, viewer=request.user))
     return render(request, "network/event_people.html", context)

@@ -9,7 +9,7 @@ from crossector.core.services import email_render_template
 def test_plain_text_part_is_not_html_escaped_but_the_html_part_is(template):
     context = {
         "name": "Siobhán O'Neill <Lab & Co>",
-        "message": "Tom & Jerry's \"idea\"",
+        "message": 'Tom & Jerry\'s "idea"',
         "sender_name": "Siobhán O'Neill <Lab & Co>",
         "sender_sector": "Industry",
         "request_path": "/network/requests/1/",

@@ -15,8 +15,9 @@ def member(*, listed: bool = True, interests=(), **fields) -> User:
     return user
 
 
-def connection_request(*, sender: User, recipient: User, status=ConnectionRequest.Status.PENDING,
-                       message: str = "Hello, shall we talk?") -> ConnectionRequest:
+def connection_request(
+    *, sender: User, recipient: User, status=ConnectionRequest.Status.PENDING, message: str = "Hello, shall we talk?"
+) -> ConnectionRequest:
     from django.utils import timezone
 
     responded = None if status == ConnectionRequest.Status.PENDING else timezone.now()

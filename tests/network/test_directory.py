@@ -57,11 +57,19 @@ def test_only_people_who_opted_in_are_listed(client, viewer):
 
 
 def test_opting_in_through_the_profile_form_lists_the_person(client, viewer):
-    response = client.post("/accounts/profile/", {
-        "full_name": "Viewer Person", "organisation": "Helix Ltd", "job_title": "CTO", "sector": Sector.INDUSTRY_SME,
-        "region": Region.SCOTLAND, "directory_listed": "on", "directory_show_organisation": "on",
-        "open_to_hosting": "on",
-    })
+    response = client.post(
+        "/accounts/profile/",
+        {
+            "full_name": "Viewer Person",
+            "organisation": "Helix Ltd",
+            "job_title": "CTO",
+            "sector": Sector.INDUSTRY_SME,
+            "region": Region.SCOTLAND,
+            "directory_listed": "on",
+            "directory_show_organisation": "on",
+            "open_to_hosting": "on",
+        },
+    )
     assert response.status_code == 302
     viewer.profile.refresh_from_db()
     assert viewer.profile.directory_listed and viewer.profile.open_to_hosting
@@ -77,8 +85,14 @@ def test_profile_page_groups_the_directory_choices_under_legends(client, viewer)
 
 
 def test_hidden_details_are_not_shown(client, viewer):
-    other = member(full_name="Private Pat", organisation="Secret Org Ltd", directory_show_organisation=False,
-                   directory_show_region=False, directory_show_bio=False, bio="My secret bio")
+    other = member(
+        full_name="Private Pat",
+        organisation="Secret Org Ltd",
+        directory_show_organisation=False,
+        directory_show_region=False,
+        directory_show_bio=False,
+        bio="My secret bio",
+    )
     content = client.get(DIRECTORY).content.decode()
     assert "Private Pat" in content and "Secret Org Ltd" not in content
     content = client.get(f"/network/people/{other.pk}/").content.decode()
@@ -97,12 +111,24 @@ def test_search_by_name_and_by_shown_organisation_only(client, viewer):
 
 
 def test_filters_by_sector_region_interest_and_open_to(client, viewer):
-    member(full_name="Ann", sector=Sector.ACADEMIA, region=Region.SCOTLAND, interests=["genomics"],
-           open_to_hosting=True)
-    member(full_name="Ben", sector=Sector.INDUSTRY_SME, region=Region.WALES, interests=["medical-imaging"],
-           open_to_mentoring=True)
-    member(full_name="Cat", sector=Sector.ACADEMIA, region=Region.SCOTLAND, interests=["genomics"],
-           directory_show_region=False, directory_show_interests=False)
+    member(
+        full_name="Ann", sector=Sector.ACADEMIA, region=Region.SCOTLAND, interests=["genomics"], open_to_hosting=True
+    )
+    member(
+        full_name="Ben",
+        sector=Sector.INDUSTRY_SME,
+        region=Region.WALES,
+        interests=["medical-imaging"],
+        open_to_mentoring=True,
+    )
+    member(
+        full_name="Cat",
+        sector=Sector.ACADEMIA,
+        region=Region.SCOTLAND,
+        interests=["genomics"],
+        directory_show_region=False,
+        directory_show_interests=False,
+    )
     assert names(client.get(DIRECTORY, {"sector": Sector.ACADEMIA})) == ["Ann", "Cat"]
     assert names(client.get(DIRECTORY, {"region": Region.SCOTLAND})) == ["Ann"]  # Cat hides her region
     assert names(client.get(DIRECTORY, {"areas": "genomics"})) == ["Ann"]  # Cat hides her interests

@@ -33,18 +33,29 @@ def nia(event):
 def crowd(event):
     """Consenting attendees, plus people who must never appear on the list."""
     sam = member(full_name="Sam SME", email="sam@example.org", sector="industry_sme", interests=["medical-imaging"])
-    ada = member(full_name="Ada Academic", email="ada@example.org", sector="academia", listed=False,
-                 interests=["medical-imaging"])
+    ada = member(
+        full_name="Ada Academic",
+        email="ada@example.org",
+        sector="academia",
+        listed=False,
+        interests=["medical-imaging"],
+    )
     nora = member(full_name="Nora Nurse", email="nora@example.org", sector="nhs", interests=["medical-imaging"])
     attend(event, sam)
     attend(event, ada)
     attend(event, nora)
     # Not on the list: no consent (though in the directory), waiting list, cancelled.
     attend(event, member(full_name="Quiet Quentin", email="quentin@example.org", sector="regulator"), consent=False)
-    attend(event, member(full_name="Waiting Wendy", email="wendy@example.org", sector="charity"),
-           status=Booking.Status.WAITLISTED)
-    attend(event, member(full_name="Cancelled Carl", email="carl@example.org", sector="government"),
-           status=Booking.Status.CANCELLED)
+    attend(
+        event,
+        member(full_name="Waiting Wendy", email="wendy@example.org", sector="charity"),
+        status=Booking.Status.WAITLISTED,
+    )
+    attend(
+        event,
+        member(full_name="Cancelled Carl", email="carl@example.org", sector="government"),
+        status=Booking.Status.CANCELLED,
+    )
     return {"sam": sam, "ada": ada, "nora": nora}
 
 
@@ -116,8 +127,9 @@ def test_digest_goes_once_to_each_consenting_attendee_n_days_before(event, nia, 
         assert matchmaking_digest_sweep() == 0  # too early
     with time_machine.travel(event.starts_at - timedelta(days=2, hours=23), tick=False), on_commit():
         sent = matchmaking_digest_sweep()
-    recipients = set(OutboundEmail.objects.filter(idempotency_key__startswith="network-digest-")
-                     .values_list("to", flat=True))
+    recipients = set(
+        OutboundEmail.objects.filter(idempotency_key__startswith="network-digest-").values_list("to", flat=True)
+    )
     assert sent == 4
     assert recipients == {"nia@example.org", "sam@example.org", "ada@example.org", "nora@example.org"}
     nia_digest = OutboundEmail.objects.get(idempotency_key=f"network-digest-event-{event.pk}-user-{nia.pk}")
@@ -150,8 +162,10 @@ def test_digest_task_is_registered_under_its_beat_name(settings):
     from crossector.celery import app
 
     assert "hubs.network.tasks.matchmaking_digest_sweep" in app.tasks
-    assert any(entry["task"] == "hubs.network.tasks.matchmaking_digest_sweep"
-               for entry in settings.CELERY_BEAT_SCHEDULE.values())
+    assert any(
+        entry["task"] == "hubs.network.tasks.matchmaking_digest_sweep"
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    )
 
 
 # --- Find a host ------------------------------------------------------------------------------
@@ -176,6 +190,8 @@ def test_find_a_host_include_links_to_directory_entries(rf):
     host = member(full_name="Host Helen", sector="industry_large", open_to_hosting=True)
     request = rf.get("/awards/some-call/")
     request.user = viewer
-    html = render_to_string("network/_find_a_host.html",
-                            {"hosts": selectors.hosts_for_call(viewer=viewer), "user": viewer, "request": request})
+    html = render_to_string(
+        "network/_find_a_host.html",
+        {"hosts": selectors.hosts_for_call(viewer=viewer), "user": viewer, "request": request},
+    )
     assert f'href="/network/people/{host.pk}/"' in html and "Host Helen" in html

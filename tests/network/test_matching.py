@@ -17,7 +17,11 @@ POPULATION = [
 
 def test_order_favours_a_different_sector_and_shared_priority_areas():
     assert [(m.person.name, m.score) for m in rank(NHS_IMAGING, POPULATION)] == [
-        ("Sam", 7), ("Ada", 5), ("Ben", 5), ("Nora", 4), ("Reg", 3),
+        ("Sam", 7),
+        ("Ada", 5),
+        ("Ben", 5),
+        ("Nora", 4),
+        ("Reg", 3),
     ]
 
 
