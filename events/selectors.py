@@ -234,14 +234,26 @@ def attendee_list(*, event: Event) -> list[Booking]:
 
 
 def bookings_for_user(*, user, now: datetime | None = None) -> dict[str, list[Booking]]:
+    """The person's bookings for "My bookings": upcoming, past (newest first) and cancelled ones for events
+    still to come. One query, split here: the page is personal, so it is never cached, and three queries
+    cost more than partitioning a person's bookings in Python."""
     now = now or timezone.now()
-    qs = Booking.objects.filter(user=user).select_related("event__hub").order_by("event__starts_at", "pk")
-    active = qs.exclude(status=Booking.Status.CANCELLED)
-    return {
-        "upcoming": list(active.filter(event__ends_at__gt=now)),
-        "past": list(active.filter(event__ends_at__lte=now).order_by("-event__starts_at", "pk")),
-        "cancelled": list(qs.filter(status=Booking.Status.CANCELLED, event__ends_at__gt=now)),
-    }
+    rows = (
+        Booking.objects.filter(user=user)
+        .filter(~Q(status=Booking.Status.CANCELLED) | Q(event__ends_at__gt=now))
+        .select_related("event__hub")
+        .order_by("event__starts_at", "pk")
+    )
+    upcoming, past, cancelled = [], [], []
+    for booking in rows:
+        if booking.status == Booking.Status.CANCELLED:
+            cancelled.append(booking)
+        elif booking.event.ends_at > now:
+            upcoming.append(booking)
+        else:
+            past.append(booking)
+    past.sort(key=lambda booking: (-booking.event.starts_at.timestamp(), booking.pk))
+    return {"upcoming": upcoming, "past": past, "cancelled": cancelled}
 
 
 def booking_get_for_user(*, booking_id: int, user) -> Booking:

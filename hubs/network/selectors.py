@@ -6,9 +6,12 @@
 - Email addresses appear only between people whose connection request was accepted.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
@@ -47,27 +50,21 @@ def is_blocked_between(*, a: User, b: User) -> bool:
     return Block.objects.filter(Q(blocker=a, blocked=b) | Q(blocker=b, blocked=a)).exists()
 
 
+def _listed() -> QuerySet[Profile]:
+    return Profile.objects.filter(directory_listed=True, user__is_active=True).exclude(full_name="")
+
+
 def directory_profiles(*, viewer: User) -> QuerySet[Profile]:
     """Everyone the viewer may see in the directory: opted in, active, not blocked either way."""
     return (
-        Profile.objects.filter(directory_listed=True, user__is_active=True)
-        .exclude(full_name="")
+        _listed()
         .exclude(_blocked_between(viewer.pk, OuterRef("user_id")))
         .select_related("user")
         .prefetch_related(Prefetch("interests", queryset=PriorityArea.objects.order_by("id")))
     )
 
 
-def directory_search(
-    *,
-    viewer: User,
-    q: str = "",
-    sector: str = "",
-    areas=(),
-    region: str = "",
-    open_to=(),
-) -> QuerySet[Profile]:
-    qs = directory_profiles(viewer=viewer)
+def _filtered(qs: QuerySet[Profile], *, q="", sector="", areas=(), region="", open_to=()) -> QuerySet[Profile]:
     if q:
         qs = qs.filter(Q(full_name__icontains=q) | Q(directory_show_organisation=True, organisation__icontains=q))
     if sector:
@@ -82,11 +79,57 @@ def directory_search(
     for name in open_to:
         if name in Profile.OPEN_TO_FIELDS:
             qs = qs.filter(**{name: True})
+    return qs
+
+
+def directory_search(
+    *,
+    viewer: User,
+    q: str = "",
+    sector: str = "",
+    areas=(),
+    region: str = "",
+    open_to=(),
+) -> QuerySet[Profile]:
+    qs = _filtered(directory_profiles(viewer=viewer), q=q, sector=sector, areas=areas, region=region, open_to=open_to)
     return qs.order_by("full_name", "pk")
 
 
-def directory_page(*, queryset: QuerySet[Profile], page_number) -> Page:
-    return Paginator(queryset, PAGE_SIZE).get_page(page_number)
+def directory_count(*, viewer: User, **filters) -> int:
+    """How many people `directory_search` finds for the viewer with these filters.
+
+    Counting under the per-row block check read every listed profile (8 ms at 4,000 listed, in PostgreSQL,
+    on every page view). Instead: everyone listed who matches, which is the same for every viewer and kept
+    for PAGE_CACHE_SECONDS, minus the people blocked either way with the viewer, counted live from the
+    viewer's few blocks. So a block or unblock shows in the count at once; someone switching their listing
+    on or off shows in others' counts within PAGE_CACHE_SECONDS (the list itself is always live)."""
+    key = "directory:count:" + hashlib.sha256(repr(_filters_identity(filters)).encode()).hexdigest()
+    total = cache.get(key)
+    if total is None:
+        total = _filtered(_listed(), **filters).count()
+        cache.set(key, total, settings.PAGE_CACHE_SECONDS)
+    pairs = Block.objects.filter(Q(blocker=viewer) | Q(blocked=viewer)).values_list("blocker_id", "blocked_id")
+    hidden_ids = {person for pair in pairs for person in pair} - {viewer.pk}
+    hidden = _filtered(_listed(), **filters).filter(user_id__in=hidden_ids).count() if hidden_ids else 0
+    return max(0, total - hidden)
+
+
+def _filters_identity(filters: dict) -> tuple:
+    areas = sorted(getattr(area, "pk", area) for area in filters.get("areas", ()))
+    return (
+        filters.get("q", ""),
+        filters.get("sector", ""),
+        tuple(areas),
+        filters.get("region", ""),
+        tuple(sorted(filters.get("open_to", ()))),
+    )
+
+
+def directory_page(*, queryset: QuerySet[Profile], page_number, count: int | None = None) -> Page:
+    paginator = Paginator(queryset, PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # a cached_property: the known count saves the paginator's COUNT(*)
+    return paginator.get_page(page_number)
 
 
 def directory_person_get(*, viewer: User, user_id: int) -> Profile:

@@ -1,9 +1,12 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from crossector.core.caching import pages_version
 from crossector.core.decorators import profile_required
 from crossector.core.models import Profile, User
 
@@ -26,11 +29,17 @@ def _request_or_404(request, request_id) -> ConnectionRequest:
         raise Http404("No such request") from None
 
 
+def _filters_key(params, form) -> str:
+    return urlencode([(name, value) for name in form.fields for value in params.getlist(name)])
+
+
 @profile_required
 def directory(request):
     form = DirectoryFilterForm(request.GET or None)
-    people = selectors.directory_search(viewer=request.user, **form.filters())
-    page = selectors.directory_page(queryset=people, page_number=request.GET.get("page"))
+    filters = form.filters()
+    people = selectors.directory_search(viewer=request.user, **filters)
+    count = selectors.directory_count(viewer=request.user, **filters)
+    page = selectors.directory_page(queryset=people, page_number=request.GET.get("page"), count=count)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -40,6 +49,9 @@ def directory(request):
             "form": form,
             "page": page,
             "query": query.urlencode(),
+            # What the cached filter form varies on: only its own fields, so other parameters add no entries.
+            "filters_key": _filters_key(request.GET, form),
+            "filters_version": pages_version(),
             # A bounded list of page links (1 2 … 7 8 9 … 200), so the page costs the same however many are listed.
             "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             "ellipsis": page.paginator.ELLIPSIS,

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crossector.core.models import OutboundEmail
+from events import services
 from events.models import Booking, Event
 from tests.events.factories import BookingFactory, EventFactory, HubFactory
 from tests.factories import person
@@ -243,3 +244,31 @@ def test_home_page_lists_upcoming_events_and_hubs(client):
     EventFactory(title="On the home page", hub=HubFactory(name="Hub on home"))
     content = client.get("/").content.decode()
     assert "On the home page" in content
+
+
+def test_my_bookings_groups_and_orders_in_a_fixed_number_of_queries(
+    signed_in_client, user, django_assert_max_num_queries
+):
+    from events.selectors import bookings_for_user
+
+    now = timezone.now()
+    soon = BookingFactory(user=user, event=EventFactory(title="Soon", starts_at=now + timedelta(days=2)))
+    later = BookingFactory(user=user, event=EventFactory(title="Later", starts_at=now + timedelta(days=20)))
+    old = BookingFactory(user=user, event=EventFactory(title="Old", starts_at=now - timedelta(days=40)))
+    recent = BookingFactory(user=user, event=EventFactory(title="Recent", starts_at=now - timedelta(days=4)))
+    dropped = BookingFactory(user=user, event=EventFactory(title="Dropped", starts_at=now + timedelta(days=5)))
+    services.booking_cancel(booking=dropped)
+    gone = BookingFactory(user=user, event=EventFactory(title="Gone", starts_at=now + timedelta(days=1)))
+    Booking.objects.filter(pk=gone.pk).update(status=Booking.Status.CANCELLED, cancelled_at=now)
+    Event.objects.filter(pk=gone.event_id).update(
+        starts_at=now - timedelta(days=3), ends_at=now - timedelta(days=3, hours=-1)
+    )
+
+    groups = bookings_for_user(user=user)
+    assert [b.pk for b in groups["upcoming"]] == [soon.pk, later.pk]
+    assert [b.pk for b in groups["past"]] == [recent.pk, old.pk]  # newest first
+    assert [b.pk for b in groups["cancelled"]] == [dropped.pk]  # a cancelled past event is not listed
+    with django_assert_max_num_queries(4):  # session, user, bookings with events and hubs (+ messages)
+        response = signed_in_client.get(reverse("events:my_bookings"))
+    content = response.content.decode()
+    assert "Soon" in content and "Old" in content and "Dropped" in content and "Gone" not in content

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from crossector.core.vocabulary import Region, Sector
@@ -149,11 +150,29 @@ def test_directory_is_paginated(client, viewer):
 def test_directory_page_runs_a_fixed_number_of_queries(client, viewer, django_assert_num_queries, people):
     for i in range(people):
         member(full_name=f"Person {i:02d}", interests=["genomics", "pathology"], open_to_hosting=True)
-    # session, user, profile (profile_required); the chosen area (form validation); count; page of profiles;
-    # their interests (one prefetch); the area checkboxes. The same at 5 people and at 60.
-    with django_assert_num_queries(8):
-        response = client.get(DIRECTORY, {"areas": "genomics", "sector": Sector.NHS})
+    # session, user, profile (profile_required); the chosen area (form validation); the viewer's blocks; page of
+    # profiles; their interests (one prefetch). The same at 5 people and at 60. The first view also counts
+    # everyone listed who matches and renders the filter form (the area checkboxes); both are then cached.
+    cache.clear()
+    query = {"areas": "genomics", "sector": Sector.NHS}
+    with django_assert_num_queries(9):
+        first = client.get(DIRECTORY, query)
+    with django_assert_num_queries(7):
+        response = client.get(DIRECTORY, query)
     assert response.status_code == 200
+    assert f"{people} people matching" in response.content.decode()
+    assert response.content.decode().count('name="areas"') == first.content.decode().count('name="areas"') > 0
+
+
+def test_directory_count_leaves_out_people_blocked_either_way_at_once(client, viewer):
+    cache.clear()
+    others = [member(full_name=f"Person {i:02d}") for i in range(4)]
+    assert "4 people" in client.get(DIRECTORY).content.decode()
+    services.block_create(blocker=viewer, blocked=others[0])
+    services.block_create(blocker=others[1], blocked=viewer)
+    content = client.get(DIRECTORY).content.decode()  # the listed total is cached; the blocks are not
+    assert "2 people" in content
+    assert names(client.get(DIRECTORY)) == ["Person 02", "Person 03"]
 
 
 def test_person_page_is_404_unless_opted_in(client, viewer):
@@ -177,3 +196,18 @@ def test_blocker_no_longer_sees_the_blocked_person(client, viewer):
     assert "Pesky Pete" not in names(client.get(DIRECTORY))
     services.block_remove(blocker=viewer, blocked=pest)
     assert "Pesky Pete" in names(client.get(DIRECTORY))
+
+
+def test_cached_filter_form_shows_each_visitors_own_choices(client, viewer):
+    cache.clear()
+    member(full_name="Someone Listed")
+    nhs = client.get(DIRECTORY, {"sector": Sector.NHS, "q": "Zebrafish"}).content.decode()
+    industry = client.get(DIRECTORY, {"sector": Sector.INDUSTRY_SME}).content.decode()
+    again = client.get(DIRECTORY, {"sector": Sector.NHS, "q": "Zebrafish", "page": "1"}).content.decode()
+    assert f'value="{Sector.NHS}" selected' in nhs and 'value="Zebrafish"' in nhs
+    assert f'value="{Sector.INDUSTRY_SME}" selected' in industry
+    assert f'value="{Sector.NHS}" selected' not in industry and 'value="Zebrafish"' not in industry
+    assert f'value="{Sector.NHS}" selected' in again and 'value="Zebrafish"' in again  # from the cache
+    invalid = client.get(DIRECTORY, {"sector": "no-such-sector"}).content.decode()
+    assert "There is a problem" in invalid
+    assert "There is a problem" not in client.get(DIRECTORY).content.decode()
