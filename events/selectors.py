@@ -1,5 +1,6 @@
 """Reads shaped for the events pages. Each list runs a fixed number of queries however many rows."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -7,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -87,7 +88,9 @@ def event_list(
     if past:
         qs = qs.filter(ends_at__lte=now).order_by("-starts_at", "-pk")
     else:
-        qs = qs.filter(ends_at__gt=now).order_by("starts_at", "pk")
+        # The floor is redundant for the answer but lets the (status, starts_at) index start near the first
+        # unfinished event instead of walking past every event that has ended.
+        qs = qs.filter(ends_at__gt=now, starts_at__gte=_upcoming_floor(now)).order_by("starts_at", "pk")
     if hub:
         qs = qs.filter(hub=hub)
     if area:
@@ -99,6 +102,33 @@ def event_list(
         end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
         qs = qs.filter(starts_at__gte=start, starts_at__lt=end)
     return _with_places(qs)
+
+
+def _upcoming_floor(now: datetime) -> datetime:
+    """The earliest start among published events not yet ended: no unfinished event starts before it.
+
+    Kept in the cache under the public pages' version, like the month filter. A stale value is still a
+    floor, because events only leave the unfinished set as time passes, and any saved change to an event
+    bumps the version. (A queryset `update()` bypasses the signals; PAGE_CACHE_SECONDS bounds that.)"""
+    key = f"event-upcoming-floor:{pages_version()}"
+    floor = cache.get(key)
+    if floor is None:
+        floor = published_events().filter(ends_at__gt=now).aggregate(first=Min("starts_at"))["first"] or now
+        cache.set(key, floor, settings.PAGE_CACHE_SECONDS)
+    return floor
+
+
+def event_list_count(*, queryset: QuerySet[Event], filters: dict) -> int:
+    """The number of events in an event list, kept under the public pages' version for PAGE_CACHE_SECONDS:
+    the paginator's COUNT(*) read every upcoming event on every signed-in view (7 ms at 5,000 upcoming).
+    Between versions the count can include an event that has just ended, for at most PAGE_CACHE_SECONDS."""
+    identity = repr(sorted((name, getattr(value, "pk", value)) for name, value in filters.items()))
+    key = f"event-count:{pages_version()}:{hashlib.sha256(identity.encode()).hexdigest()}"
+    count = cache.get(key)
+    if count is None:
+        count = queryset.count()
+        cache.set(key, count, settings.PAGE_CACHE_SECONDS)
+    return count
 
 
 def event_months(*, past: bool = False, now: datetime | None = None) -> list[datetime]:

@@ -29,7 +29,9 @@ def event_list(request):
         month=filters.get("month"),
         now=now,
     )
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(events, PAGE_SIZE)
+    paginator.count = selectors.event_list_count(queryset=events, filters=filters)  # a cached_property
+    page = paginator.get_page(request.GET.get("page"))
     for event in page.object_list:
         event.badge = selectors.event_badge(event, now=now)
     query = request.GET.copy()

@@ -158,3 +158,29 @@ def test_month_filter_lists_a_new_month_as_soon_as_an_event_is_added_there(djang
         later = EventFactory(starts_at=soon.starts_at + timedelta(days=70))
     months = [(m.year, m.month) for m in event_months()]
     assert len(months) == 2 and months[-1] == (later.starts_at.year, later.starts_at.month)
+
+
+def test_event_list_keeps_a_long_event_that_started_long_ago_and_a_new_earlier_one(
+    client, user, django_capture_on_commit_callbacks
+):
+    """The upcoming list's start floor and count are cached: an event still running is listed however long ago
+    it started, and a newly saved event, even one starting before the cached floor, shows at once."""
+    client.force_login(user)  # the uncached path: signed-in lists are never page-cached
+    now = timezone.now()
+    EventFactory(title="Next week's workshop", starts_at=now + timedelta(days=7))
+    running = EventFactory(title="Long residency", starts_at=now - timedelta(days=20))
+    type(running).objects.filter(pk=running.pk).update(ends_at=now + timedelta(days=3))
+    EventFactory(title="Ended yesterday", starts_at=now - timedelta(days=1, hours=3))
+    body = client.get(reverse("events:list")).content.decode()
+    assert "Long residency" in body and "Next week" in body and "Ended yesterday" not in body
+    with CaptureQueriesContext(connection) as warm:
+        client.get(reverse("events:list"))
+    assert not [q for q in warm.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    # A new event starting earlier than the cached floor, saved normally: listed and counted at once.
+    with django_capture_on_commit_callbacks(execute=True):  # the version bump runs after commit
+        earlier = EventFactory(title="Month-long fellowship", starts_at=now - timedelta(days=30))
+    type(earlier).objects.filter(pk=earlier.pk).update(ends_at=now + timedelta(days=1))
+    response = client.get(reverse("events:list"))
+    body = response.content.decode()
+    assert "Month-long fellowship" in body and "Long residency" in body
+    assert response.context["page"].paginator.count == 3
