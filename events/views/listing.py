@@ -1,10 +1,12 @@
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from crossector.core.caching import cache_anonymous_page
+from crossector.core.caching import cache_anonymous_page, pages_version
 
 from .. import selectors
 from ..forms import EventFilterForm
@@ -46,6 +48,13 @@ def event_list(request):
             "past": filters["past"],
             "filtered": filtered,
             "querystring": query.urlencode(),
+            "page_numbers": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "ellipsis": paginator.ELLIPSIS,
+            # What the cached filter form varies on: its own fields (and past/upcoming), under the version.
+            "filters_key": urlencode(
+                [(name, value) for name in ("when", *form.fields) for value in request.GET.getlist(name)]
+            ),
+            "filters_version": pages_version(),
         },
     )
 
