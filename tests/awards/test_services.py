@@ -271,3 +271,23 @@ def test_demo_seed_is_idempotent_and_leaves_a_half_done_draft():
     statuses = rules.section_status(rules.application_problems(draft), draft)
     assert statuses["you"] == statuses["partners"] == "complete"
     assert statuses["proposal"] == "in progress" and statuses["documents"] == "not started"
+
+
+def test_reminders_go_in_batches_and_skip_rows_another_sweep_claimed_meanwhile(monkeypatch):
+    call = deadline_call(GMT_DEADLINE)
+    drafts = [application(call=call) for _ in range(5)]
+    monkeypatch.setattr(services, "REMINDER_BATCH", 2)
+    real_batch = services._deadline_reminders_batch
+
+    def another_sweep_claims_the_second_draft_first(call, ids, **kwargs):
+        if drafts[1].pk in ids:
+            ReminderSent.objects.create(application=drafts[1], offset_days=7)
+        return real_batch(call, ids, **kwargs)
+
+    monkeypatch.setattr(services, "_deadline_reminders_batch", another_sweep_claims_the_second_draft_first)
+    with time_machine.travel(GMT_DEADLINE - timedelta(days=6), tick=False):
+        assert services.deadline_reminders_send() == 4
+        assert services.deadline_reminders_send() == 0
+    assert _reminders(call) == sorted(f"application-{d.pk}-reminder-7" for d in drafts if d != drafts[1])
+    assert ReminderSent.objects.filter(offset_days=14).count() == 4  # the passed offset, recorded as done
+    assert ReminderSent.objects.filter(offset_days=7).count() == 5
