@@ -333,5 +333,9 @@ def mail(cfg, redis, sink_factory, celery_factory, tag: str) -> dict:
 
 
 def analyse() -> None:
+    """What autovacuum does to freshly loaded tables in production (PostgreSQL 13+ vacuums after inserts too):
+    statistics, and the visibility map that lets a COUNT(*) read an index instead of every row. Without
+    VACUUM the bench measured a heap that no real database keeps for long (100,000 applications: a 24 ms
+    sequential scan against a 10 ms index-only scan)."""
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
