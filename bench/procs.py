@@ -90,7 +90,23 @@ class Redis:
             self.proc.wait(10)
 
 
-class Gunicorn:
+class _Logged:
+    """A child process writing to a log file: stopped with SIGTERM, killed after 30 s."""
+
+    proc = None
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        if getattr(self, "logfile", None):
+            self.logfile.close()
+
+
+class Gunicorn(_Logged):
     def __init__(self, env: dict, *, workers: int, log: Path):
         self.env = {**env, "WEB_CONCURRENCY": str(workers)}
         self.log = log
@@ -119,18 +135,8 @@ class Gunicorn:
     def worker_pids(self) -> list[int]:
         return children(self.proc.pid)
 
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        if getattr(self, "logfile", None):
-            self.logfile.close()
 
-
-class Celery:
+class Celery(_Logged):
     def __init__(self, env: dict, *, concurrency: int, log: Path):
         self.env = env
         self.concurrency = concurrency
@@ -159,16 +165,6 @@ class Celery:
 
     def pids(self) -> list[int]:
         return [self.proc.pid, *children(self.proc.pid)]
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        if getattr(self, "logfile", None):
-            self.logfile.close()
 
 
 class SmtpSink:

@@ -246,16 +246,7 @@ def event_reminder_sweep(cfg, people: list[int], tag: str) -> dict:
             rows.append((e.pk, uid, "confirmed", "nhs", "", "", False, now))
     seed.copy_rows(
         Booking,
-        [
-            "event",
-            "user",
-            "status",
-            "sector",
-            "dietary_requirements",
-            "access_requirements",
-            "attendee_list_consent",
-            "created_at",
-        ],
+        seed.BOOKING_COLUMNS,
         rows,
     )
     start = time.perf_counter()

@@ -135,6 +135,19 @@ PASSWORD_HASH = None
 SESSION_KEY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
+# The booking columns every bench loader writes (COPY), in row order.
+BOOKING_COLUMNS = [
+    "event",
+    "user",
+    "status",
+    "sector",
+    "dietary_requirements",
+    "access_requirements",
+    "attendee_list_consent",
+    "created_at",
+]
+
+
 def scaled(n: int, scale: float, minimum: int = 1) -> int:
     return max(minimum, int(round(n * scale)))
 
@@ -337,17 +350,7 @@ def bookings(*, events_: list, user_ids: list[int], total: int, rng: random.Rand
             )
     copy_rows(
         Booking,
-        [
-            "event",
-            "user",
-            "status",
-            "sector",
-            "dietary_requirements",
-            "access_requirements",
-            "attendee_list_consent",
-            "created_at",
-            "cancelled_at",
-        ],
+        [*BOOKING_COLUMNS, "cancelled_at"],
         rows,
     )
 

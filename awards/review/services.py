@@ -37,6 +37,11 @@ def _name(user) -> str:
     return user.get_full_name() or user.email
 
 
+def _reviewer_data(reviewer, **extra) -> dict:
+    """What the history keeps about the reviewer an event concerns (the name, in case the account goes)."""
+    return {"reviewer": reviewer.pk, "reviewer_name": _name(reviewer), **extra}
+
+
 def _event(*, application, kind, actor, note="", data=None, now=None) -> ApplicationEvent:
     return ApplicationEvent.objects.create(
         application=application,
@@ -128,7 +133,7 @@ def reviewer_assign(
         kind=ApplicationEvent.Kind.ASSIGNED,
         actor=actor,
         note=note,
-        data={"reviewer": reviewer.pk, "reviewer_name": _name(reviewer), "flagged_conflict": flagged or ""},
+        data=_reviewer_data(reviewer, flagged_conflict=flagged or ""),
         now=now,
     )
     path = reverse("admin:awards_applicationtoreview_change", args=[application.pk])
@@ -166,7 +171,7 @@ def reviewer_unassign(*, assignment: ReviewerAssignment, actor, note: str = "", 
         kind=ApplicationEvent.Kind.UNASSIGNED,
         actor=actor,
         note=note,
-        data={"reviewer": assignment.reviewer_id, "reviewer_name": _name(assignment.reviewer)},
+        data=_reviewer_data(assignment.reviewer),
         now=now,
     )
     assignment.delete()
@@ -317,7 +322,7 @@ def conflict_declare(
         kind=ApplicationEvent.Kind.CONFLICT,
         actor=actor,
         note=reason,
-        data={"reviewer": assignment.reviewer_id, "reviewer_name": _name(assignment.reviewer)},
+        data=_reviewer_data(assignment.reviewer),
         now=now,
     )
     return assignment

@@ -14,7 +14,9 @@ def _relabel(form, *, label: str, help_text: str) -> None:
     field.widget.attrs.update(CODE_ATTRS)
 
 
-class PortalAuthenticateForm(AuthenticateForm):
+class _CodeOrRecoveryCode:
+    """Signing in, and confirming it is you again, take the app's code or a recovery code."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _relabel(
@@ -24,14 +26,12 @@ class PortalAuthenticateForm(AuthenticateForm):
         )
 
 
-class PortalReauthenticateForm(ReauthenticateForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _relabel(
-            self,
-            label="Authentication code",
-            help_text="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
-        )
+class PortalAuthenticateForm(_CodeOrRecoveryCode, AuthenticateForm):
+    pass
+
+
+class PortalReauthenticateForm(_CodeOrRecoveryCode, ReauthenticateForm):
+    pass
 
 
 class PortalActivateTOTPForm(ActivateTOTPForm):

@@ -1,12 +1,11 @@
-from urllib.parse import urlencode
-
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from crossector.core.caching import cache_anonymous_page, pages_version
+from crossector.core.caching import cache_anonymous_page
+from crossector.core.paging import paged_list_context
 
 from .. import selectors
 from ..forms import EventFilterForm
@@ -36,8 +35,6 @@ def event_list(request):
     page = paginator.get_page(request.GET.get("page"))
     for event in page.object_list:
         event.badge = selectors.event_badge(event, now=now)
-    query = request.GET.copy()
-    query.pop("page", None)
     filtered = any(filters.get(name) for name in ("hub", "area", "format", "month"))
     return render(
         request,
@@ -47,14 +44,7 @@ def event_list(request):
             "page": page,
             "past": filters["past"],
             "filtered": filtered,
-            "querystring": query.urlencode(),
-            "page_numbers": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-            "ellipsis": paginator.ELLIPSIS,
-            # What the cached filter form varies on: its own fields (and past/upcoming), under the version.
-            "filters_key": urlencode(
-                [(name, value) for name in ("when", *form.fields) for value in request.GET.getlist(name)]
-            ),
-            "filters_version": pages_version(),
+            **paged_list_context(request, page, filter_names=("when", *form.fields)),
         },
     )
 

@@ -1,14 +1,12 @@
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from crossector.core.caching import pages_version
 from crossector.core.decorators import profile_required
 from crossector.core.models import Profile, User
+from crossector.core.paging import paged_list_context
 
 from . import selectors, services
 from .forms import AbuseReportForm, ConnectionRequestForm, DirectoryFilterForm
@@ -29,10 +27,6 @@ def _request_or_404(request, request_id) -> ConnectionRequest:
         raise Http404("No such request") from None
 
 
-def _filters_key(params, form) -> str:
-    return urlencode([(name, value) for name in form.fields for value in params.getlist(name)])
-
-
 @profile_required
 def directory(request):
     form = DirectoryFilterForm(request.GET or None)
@@ -40,21 +34,13 @@ def directory(request):
     people = selectors.directory_search(viewer=request.user, **filters)
     count = selectors.directory_count(viewer=request.user, **filters)
     page = selectors.directory_page(queryset=people, page_number=request.GET.get("page"), count=count)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "network/directory.html",
         {
             "form": form,
             "page": page,
-            "query": query.urlencode(),
-            # What the cached filter form varies on: only its own fields, so other parameters add no entries.
-            "filters_key": _filters_key(request.GET, form),
-            "filters_version": pages_version(),
-            # A bounded list of page links (1 2 … 7 8 9 … 200), so the page costs the same however many are listed.
-            "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-            "ellipsis": page.paginator.ELLIPSIS,
+            **paged_list_context(request, page, filter_names=form.fields),
             "listed": request.user.profile.directory_listed,
         },
     )
