@@ -16,3 +16,14 @@ max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 25+ opens a control socket for `gunicornc` (change worker count, reload, shut down) at
+# $XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl: one fixed path shared by every gunicorn the
+# same user runs on the host, so a second instance (a bench run, another site, a drill) takes it over and
+# `gunicornc` then steers the wrong server. Nothing here uses it, so it is off; set GUNICORN_CONTROL_SOCKET
+# to a path of this instance's own (e.g. /run/crossector/web.ctl) to turn it on, owner-only (0600).
+_control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+if _control_socket:
+    control_socket = _control_socket
+    control_socket_mode = 0o600
+else:
+    control_socket_disable = True
