@@ -19,18 +19,43 @@ def _summary_context(application) -> dict:
     }
 
 
+def _already_submitted(request, slug):
+    """The answer to a repeated "Submit" (a double-click, a resubmitted form, a second tab): the submitted
+    page, saying so. None while the applicant's application to this call has not been submitted."""
+    pk = (
+        Application.objects.filter(call__slug=slug, applicant=request.user, submitted_at__isnull=False)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if pk is None:
+        return None
+    messages.info(request, "This application was already submitted.")
+    return redirect("awards:submitted", pk=pk)
+
+
 @applicant_required
 def check_answers(request, slug):
+    submitting = request.method == "POST" and "submit" in request.POST
+    if submitting and (done := _already_submitted(request, slug)):
+        return done
     application, elsewhere = load_draft(request, slug)
     if elsewhere:
         return elsewhere
     form = DeclarationsForm(request.POST or None, instance=application)
     submit_error, submit_problems = None, []
     if request.method == "POST" and form.is_valid():
-        services.application_save_section(
-            application=application, user=request.user, section="check", values=form.cleaned_data
-        )
-        if "submit" not in request.POST:
+        try:
+            services.application_save_section(
+                application=application, user=request.user, section="check", values=form.cleaned_data
+            )
+        except services.ApplicationError as exc:
+            # It stopped being a draft after this request loaded it: most often the other click of a
+            # double-click submitted it. The page for what happened, never an error.
+            if submitting and (done := _already_submitted(request, slug)):
+                return done
+            messages.error(request, exc.message)
+            return redirect("awards:application", pk=application.pk)
+        if not submitting:
             messages.success(request, "Your declarations have been saved.")
             return redirect("awards:apply", slug=slug)
         try:
