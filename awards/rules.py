@@ -1,7 +1,7 @@
 """The scheme's rules, each in one place: word limits, sections, completeness, deadlines, who may see what.
 
 Forms call these when an applicant saves (format), `application_problems` lists what is missing when
-they check their answers or submit (completeness), and views, admin and tasks share `application_can_view`.
+they check their answers or submit (completeness). Who may see an application is `awards.access`.
 """
 
 import re
@@ -194,20 +194,6 @@ def section_status(problems: list[Problem], application: Application) -> dict[st
         s.slug: "complete" if s.slug not in broken else ("in progress" if started[s.slug] else "not started")
         for s in SECTIONS
     }
-
-
-def application_can_view(user, application: Application) -> tuple[bool, str]:
-    """Who may see an application and its documents: the applicant, staff, and reviewers assigned to it."""
-    if not user.is_authenticated:
-        return False, "Sign in to see this application."
-    if application.applicant_id == user.pk:
-        return True, "You made this application."
-    if user.is_staff and user.has_perm("awards.view_application"):
-        # Reviewers are staff too (to reach the admin) but hold no permission on all applications.
-        return True, "Programme staff see every application."
-    if application.reviewer_assignments.filter(reviewer=user, conflict_declared_at__isnull=True).exists():
-        return True, "You are assigned to review this application."
-    return False, "Only the applicant, programme staff and assigned reviewers may see this application."
 
 
 def application_can_edit(user, application: Application, *, now: datetime | None = None) -> tuple[bool, str]:

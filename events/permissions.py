@@ -8,6 +8,7 @@ never another hub's attendees.
 from django.contrib.auth.models import Group, Permission
 from django.db.models import QuerySet
 
+from crossector.core.access import Role
 from hubs.permissions import ORGANISERS_GROUP, is_hub_organiser
 
 from .models import Booking, Event
@@ -52,6 +53,16 @@ def bookings_managed_by(user) -> QuerySet[Booking]:
     if is_hub_organiser(user):
         return Booking.objects.filter(event__hub__organisers=user)
     return Booking.objects.all()
+
+
+def check_in_role(user, event: Event) -> tuple[Role | None, str]:
+    """The role `user` holds at `event`'s door, for the access policy (`crossector.core.access`): programme
+    staff for every event, a hub organiser for their own hub's events, nobody else. The policy then asks
+    for the second factor, as the admin does."""
+    allowed, reason = can_check_in(user, event)
+    if not allowed:
+        return None, reason
+    return (Role.HUB_ORGANISER if is_hub_organiser(user) else Role.STAFF), reason
 
 
 def can_check_in(user, event: Event) -> tuple[bool, str]:

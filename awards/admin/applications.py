@@ -14,10 +14,13 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from crossector.core.access import Role
 from crossector.core.models import PriorityArea
+from crossector.core.text import TextRuleMixin
 from crossector.core.vocabulary import Sector
 
 from .. import exports, outcomes, rules, selectors, workflow
+from ..access import application_for_role
 from ..models import Application, ApplicationEvent, Document, PartnerOrganisation, ReviewerAssignment, SignatoryRequest
 
 Status = Application.Status
@@ -59,7 +62,7 @@ class PriorityAreaFilter(admin.SimpleListFilter):
 # --- Forms ---------------------------------------------------------------------------------------------------
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(TextRuleMixin, forms.Form):
     to_status = forms.ChoiceField(choices=Status.choices)
     note = forms.CharField(
         label="Note for the history (optional)",
@@ -72,7 +75,7 @@ class TransitionForm(forms.Form):
     )
 
 
-class BulkNoteForm(forms.Form):
+class BulkNoteForm(TextRuleMixin, forms.Form):
     note = forms.CharField(
         label="Note for each application's history (optional)",
         required=False,
@@ -231,7 +234,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         history = obj.events.select_related("actor__profile").order_by("created_at", "pk")
         moves = workflow.next_transitions(application=obj, actor=request.user)
         return {
-            "application": obj,
+            "application": application_for_role(obj, Role.STAFF),  # the staff column of the one field rule
             "call": obj.call,
             "assignments": assignments,
             "history": history,
@@ -269,7 +272,9 @@ class ApplicationAdmin(admin.ModelAdmin):
         to_status = form.cleaned_data["to_status"]
         allowed, reason = workflow.transition_check(application=obj, to_status=to_status, actor=request.user)
         if not allowed:
-            messages.error(request, f"{obj}: {reason}")
+            # Already there: a repeat of a move that happened (a double-click, two staff), so not an error.
+            level = messages.INFO if obj.status == to_status else messages.ERROR
+            messages.add_message(request, level, f"{obj}: {reason}")
             return HttpResponseRedirect(change_url)
         if to_status in workflow.OUTCOMES and "confirm" not in request.POST:
             return self._transition_page(request, obj, form)
@@ -281,6 +286,9 @@ class ApplicationAdmin(admin.ModelAdmin):
                 note=form.cleaned_data["note"],
                 awarded_amount=form.cleaned_data["awarded_amount"],
             )
+        except workflow.TransitionAlreadyMade as exc:  # a repeat sent at the same moment lost the race
+            messages.info(request, exc.message)
+            return HttpResponseRedirect(change_url)
         except workflow.TransitionError as exc:
             return self._transition_page(request, obj, form, error=exc.message)
         label = Status(to_status).label.lower()

@@ -76,7 +76,7 @@ def applications_reviewable_by(user, queryset):
     """Narrow `queryset` (applications or the proxy) to those `user` may open in the reviewers' admin.
 
     Programme staff: every application with a reviewer still on it. A reviewer: only those assigned to
-    them on which they have not declared a conflict (the same rule as `rules.application_can_view`).
+    them on which they have not declared a conflict (the same rule as `awards.access.application_role`).
     Anyone else: none.
     """
     from awards.models import ReviewerAssignment

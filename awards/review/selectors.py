@@ -10,7 +10,10 @@ from decimal import Decimal
 
 from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
 
+from crossector.core.access import Role
+
 from .. import selectors as award_selectors
+from ..access import application_for_role
 from ..models import Application, AwardCall
 from .models import Review, ReviewCriterion, ReviewerAssignment, ReviewScore
 from .permissions import applications_reviewable_by, is_programme_staff
@@ -61,7 +64,12 @@ def review_page(*, application_id: int, user) -> ReviewPage | None:
     """Everything the review page shows, or None when `user` may not open this application here."""
     if not applications_reviewable_by(user, Application.objects.filter(pk=application_id)).exists():
         return None
-    application = award_selectors.application_for_summary(application_id)
+    staff = is_programme_staff(user)
+    # What the page shows of the application is the access policy's field rule: a reviewer's copy has no
+    # contact details (awards.access.FIELD_VISIBILITY).
+    application = application_for_role(
+        award_selectors.application_for_summary(application_id), Role.STAFF if staff else Role.REVIEWER
+    )
     criteria = criteria_ensure(call=application.call)
     assignments = list(
         ReviewerAssignment.objects.filter(application=application, conflict_declared_at__isnull=True)
@@ -83,7 +91,6 @@ def review_page(*, application_id: int, user) -> ReviewPage | None:
         review=own_review,
         own_scores={s.criterion_id: s.score for s in own_review.scores.all()} if own_review else {},
     )
-    staff = is_programme_staff(user)
     for number, assignment in enumerate(assignments, start=1):
         review = reviews.get(assignment.pk)
         if assignment is own or review is None or review.submitted_at is None:

@@ -6,7 +6,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from crossector.core.access import access_refusal
+
 from .. import rules, selectors, services
+from ..access import application_access
 from ..decorators import applicant_required
 from ..forms import DocumentsForm, SignatoryForm, error_links
 from ..models import SIGNED_KINDS, Document, DocumentKind, SignatoryRequest
@@ -31,9 +34,11 @@ def _signatory_forms(application, bound_kind=None, data=None):
     return forms, latest
 
 
-def _render(request, application, form, signatory_kind=None, signatory_data=None):
+def _render(request, application, form, signatory_kind=None, signatory_data=None, signatory_error=None):
     application = selectors.application_for_summary(application.pk)
     signatory_forms, latest = _signatory_forms(application, signatory_kind, signatory_data)
+    if signatory_error:
+        signatory_forms[signatory_kind].add_error("signatory_email", signatory_error)
     documents = {d.kind: d for d in application.documents.all()}
     rows = [
         {
@@ -94,13 +99,23 @@ def signatory_request(request, slug, kind):
     form = SignatoryForm(request.POST, prefix=kind)
     if not form.is_valid():
         return _render(request, application, DocumentsForm(), signatory_kind=kind, signatory_data=request.POST)
-    services.signatory_request_create(
-        application=application,
-        user=request.user,
-        kind=kind,
-        name=form.cleaned_data["signatory_name"],
-        email=form.cleaned_data["signatory_email"],
-    )
+    try:
+        services.signatory_request_create(
+            application=application,
+            user=request.user,
+            kind=kind,
+            name=form.cleaned_data["signatory_name"],
+            email=form.cleaned_data["signatory_email"],
+        )
+    except services.ApplicationError as exc:  # a bound reached: say so next to the address, keep what they typed
+        return _render(
+            request,
+            application,
+            DocumentsForm(),
+            signatory_kind=kind,
+            signatory_data=request.POST,
+            signatory_error=exc.message,
+        )
     messages.success(
         request, f"We have emailed {form.cleaned_data['signatory_email']} a private link to upload the letter."
     )
@@ -109,10 +124,14 @@ def signatory_request(request, slug, kind):
 
 @never_cache
 def document_download(request, pk):
-    """A document, only for the people `application_can_view` allows. Everyone else gets a 404."""
+    """A document, only for the people the access policy allows (`awards.access.application_access`): the
+    applicant, and staff or an assigned reviewer after their second factor. Everyone else gets a 404."""
     document = Document.objects.select_related("application").filter(pk=pk).first()
-    if document is None or not rules.application_can_view(request.user, document.application)[0]:
+    if document is None:
         raise Http404
+    decision = application_access(request, document.application)
+    if not decision:
+        return access_refusal(request=request, decision=decision)
     response = FileResponse(
         document.file.open("rb"), content_type="application/pdf", as_attachment=True, filename=document.original_name
     )
@@ -123,9 +142,12 @@ def document_download(request, pk):
 @never_cache
 def signatory_upload(request, token):
     """The signatory's page: what is asked and of whom, an upload box, nothing else of the application."""
-    signatory = services.signatory_request_for_token(token)
+    # A used link still answers a repeated upload (a double-click, a resubmitted form) with "received".
+    signatory = services.signatory_request_for_token(token, used=request.method == "POST")
     if signatory is None:
         raise Http404
+    if signatory.used_at is not None:
+        return render(request, "awards/signatory_done.html", {"signatory": signatory, "already": True})
     error = None
     if request.method == "POST":
         upload = request.FILES.get("letter")

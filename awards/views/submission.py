@@ -1,10 +1,13 @@
 """Check your answers, submit, and what an applicant sees afterwards."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from crossector.core.access import Role, access_refusal
+
 from .. import rules, selectors, services
+from ..access import application_access, application_for_role
 from ..decorators import applicant_required
 from ..forms import DeclarationsForm, error_links
 from ..models import Application
@@ -82,14 +85,39 @@ def check_answers(request, slug):
     return render(request, "awards/check_answers.html", context, status=400 if submit_error else 200)
 
 
-def _viewable(request, pk) -> Application:
+class _Refused(Exception):
+    def __init__(self, response: HttpResponse):
+        self.response = response
+
+
+def _viewable(request, pk) -> tuple[Application, Role]:
+    """The application as the requester's role may see it, after the one access policy said yes.
+
+    Raises Http404 for anyone without a role, `_Refused` (carrying the two-factor step) for a role whose
+    sign-in is too weak.
+    """
     try:
         application = selectors.application_for_summary(pk)
     except Application.DoesNotExist:
         raise Http404 from None
-    if not rules.application_can_view(request.user, application)[0]:
-        raise Http404
-    return application
+    decision = application_access(request, application)
+    if not decision:
+        raise _Refused(access_refusal(request=request, decision=decision))
+    return application_for_role(application, decision.role), decision.role
+
+
+def _refusable(view):
+    """Turn `_Refused` into its response, so each view reads as the happy path."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _Refused as refused:
+            return refused.response
+
+    return wrapper
 
 
 def _detail_context(application) -> dict:
@@ -100,33 +128,46 @@ def _detail_context(application) -> dict:
     return context
 
 
+@_refusable
 def application_detail(request, pk):
-    application = _viewable(request, pk)
+    application, _role = _viewable(request, pk)
     context = _detail_context(application)
     context["can_withdraw"] = rules.application_can_withdraw(request.user, application)[0]
     return render(request, "awards/application_detail.html", context)
 
 
+@_refusable
 def application_print(request, pk):
-    return render(request, "awards/application_print.html", _detail_context(_viewable(request, pk)))
+    application, _role = _viewable(request, pk)
+    return render(request, "awards/application_print.html", _detail_context(application))
 
 
+@_refusable
 def application_submitted(request, pk):
-    application = _viewable(request, pk)
-    if application.applicant_id != request.user.pk or not application.reference:
+    application, role = _viewable(request, pk)
+    if role is not Role.OWNER or not application.reference:
         raise Http404
     return render(request, "awards/submitted.html", _detail_context(application))
 
 
 @applicant_required
+@_refusable
 def application_withdraw(request, pk):
-    application = _viewable(request, pk)
+    application, _role = _viewable(request, pk)
+    if application.status == Application.Status.WITHDRAWN and application.applicant_id == request.user.pk:
+        messages.info(request, "This application was already withdrawn.")  # a repeated "Withdraw"
+        return redirect("awards:my_applications")
     allowed, reason = rules.application_can_withdraw(request.user, application)
     if not allowed:
         messages.error(request, reason)
         return redirect("awards:application", pk=pk)
     if request.method == "POST":
-        services.application_withdraw(application=application, user=request.user)
+        # A repeat sent at the same moment finds it withdrawn under the lock and gets it back, not an error.
+        try:
+            services.application_withdraw(application=application, user=request.user)
+        except services.ApplicationError as exc:  # it moved on meanwhile (a decision was made)
+            messages.error(request, exc.message)
+            return redirect("awards:application", pk=pk)
         messages.success(request, "Your application has been withdrawn.")
         return redirect("awards:my_applications")
     return render(request, "awards/withdraw.html", _detail_context(application))

@@ -7,13 +7,14 @@ authenticator app (TOTP) set up and has used it, or one of their recovery codes,
 from __future__ import annotations
 
 import enum
-import functools
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+
+from crossector.core.access import Assurance, assurance_of
 
 
 class AdminAccess(enum.Enum):
@@ -36,7 +37,6 @@ def admin_access_check(*, request: HttpRequest) -> AdminAccess:
 
 
 def _admin_access(request: HttpRequest) -> AdminAccess:
-    from allauth.account.authentication import get_authentication_records
     from allauth.mfa.models import Authenticator
     from allauth.mfa.utils import is_mfa_enabled
 
@@ -47,23 +47,9 @@ def _admin_access(request: HttpRequest) -> AdminAccess:
         return AdminAccess.NOT_STAFF
     if not is_mfa_enabled(user, [Authenticator.Type.TOTP]):
         return AdminAccess.NEEDS_SETUP
-    records = get_authentication_records(request, user)
-    if not any(record.get("method") == "mfa" for record in records):
+    if assurance_of(request) < Assurance.SECOND_FACTOR:
         return AdminAccess.NEEDS_SECOND_STEP
     return AdminAccess.ALLOWED
-
-
-def staff_two_factor_required(view):
-    """For staff pages outside the admin (check-in at the door): the same door as the admin, two factors first."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        access = admin_access_check(request=request)
-        if access is not AdminAccess.ALLOWED:
-            return admin_refusal_response(request=request, access=access)
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def url_with_next(url: str, next_url: str) -> str:

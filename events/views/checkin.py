@@ -5,20 +5,26 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from crossector.core.mfa import staff_two_factor_required
+from crossector.core.access import access_decide
+from crossector.core.mfa import AdminAccess, admin_access_check, admin_refusal_response
 
 from .. import selectors, services
 from ..forms import CheckInSearchForm
 from ..models import Booking, Event
-from ..permissions import can_check_in
+from ..permissions import check_in_role
 
 
-@staff_two_factor_required
 def check_in(request, slug):
-    """Staff at the door: find a person by name and check them in with one tap."""
+    """Staff at the door: find a person by name and check them in with one tap.
+
+    A staff page: the staff door first (signed in, staff, second factor, as at the admin), then the one
+    access policy for this event: programme staff, or an organiser of this event's hub."""
+    access = admin_access_check(request=request)
+    if access is not AdminAccess.ALLOWED:
+        return admin_refusal_response(request=request, access=access)
     event = get_object_or_404(Event.objects.select_related("hub"), slug=slug)
-    allowed, reason = can_check_in(request.user, event)
-    if not allowed:
+    role, reason = check_in_role(request.user, event)
+    if not access_decide(request=request, role=role, reason=reason):
         raise PermissionDenied(reason)
     if request.method == "POST":
         try:

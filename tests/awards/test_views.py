@@ -152,22 +152,29 @@ def test_upload_pdf_and_refuse_renamed_exe_and_20_mb(client):
     assert list(Document.objects.values_list("kind", flat=True)) == ["cv"]
 
 
-def test_document_permissions(client, staff_user):
+def test_document_permissions_follow_the_access_policy_by_role_and_assurance(client, staff_user):
+    from tests.conftest import login_with_mfa
+    from tests.security.world import reviewer_in_group
+
     app = application()
     doc = Document(application=app, kind="cv", original_name="cv.pdf", size=10)
     doc.file.save("x.pdf", pdf_upload(), save=True)
     url = f"/awards/documents/{doc.pk}/"
-    assert client.get(url).status_code == 404  # signed out
+    assert client.get(url)["Location"].startswith("/accounts/login/")  # signed out: sign in first
     client.force_login(person())
     assert client.get(url).status_code == 404  # another user
-    reviewer = person()
+    reviewer = reviewer_in_group()
     client.force_login(reviewer)
-    assert client.get(url).status_code == 404
+    assert client.get(url).status_code == 404  # a reviewer, not assigned
     ReviewerAssignment.objects.create(application=app, reviewer=reviewer)
-    assert client.get(url).status_code == 200  # assigned reviewer
+    assert client.get(url)["Location"].startswith("/accounts/2fa/")  # assigned, password only
+    login_with_mfa(client, reviewer)
+    assert client.get(url).status_code == 200  # assigned reviewer with the second factor
     client.force_login(staff_user)
+    assert client.get(url)["Location"].startswith("/accounts/2fa/")  # staff, password only
+    login_with_mfa(client, staff_user)
     assert client.get(url).status_code == 200
-    client.force_login(app.applicant)
+    client.force_login(app.applicant)  # the applicant's own document: a password is enough
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF-")

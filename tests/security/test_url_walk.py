@@ -2,8 +2,12 @@
 
 Each pattern with a parameter (an id, pk, slug, token, key, ...) is requested for an object owned by
 person A (tests/security/world.py), with GET and POST, as (a) another ordinary member, (b) a reviewer
-who is not assigned to A's application (staff, in the Reviewers group, signed in with two factors) and
-(c) an anonymous visitor. A private pattern must answer 403, 404, 405 or a redirect; no pattern, public
+who is not assigned to A's application (staff, in the Reviewers group, signed in with two factors),
+(c) programme staff signed in with a password only (superuser, no second factor), (d) the reviewer who *is*
+assigned to A's submitted application, signed in with a password only, (e) an organiser of another hub
+(with two factors) and (f) an anonymous visitor. (c) and (d) hold a real role towards A's application: the
+access policy must refuse them for their assurance level, not for their role.
+A private pattern must answer 403, 404, 405 or a redirect; no pattern, public
 or not, may answer with A's personal data (every piece of it carries MARKER) or a 500.
 
 A new pattern with a parameter fails `test_every_parametrised_pattern_is_walked_or_allow_listed` until it
@@ -27,6 +31,7 @@ from awards.models import Application, Document
 from events.models import Booking
 from hubs.network.models import ConnectionRequest
 from tests.conftest import login_with_mfa
+from tests.factories import person
 from tests.security.world import MARKER, World, world_build
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +108,7 @@ PRIVATE: dict[str, Callable[[World], list[dict]]] = {
     "awards:submitted": lambda w: [{"pk": w.submitted.pk}],
     "awards:print": lambda w: [{"pk": w.submitted.pk}, {"pk": w.draft.pk}],
     "awards:withdraw": lambda w: [{"pk": w.submitted.pk}],
-    "awards:document": lambda w: [{"pk": w.document.pk}],
+    "awards:document": lambda w: [{"pk": w.document.pk}, {"pk": w.submitted.documents.first().pk}],
     "network:person": lambda w: [{"user_id": w.owner.pk}],
     "network:request_create": lambda w: [{"user_id": w.owner.pk}],
     "network:block": lambda w: [{"user_id": w.owner.pk}],
@@ -243,10 +248,21 @@ def _problems(response, *, strict: bool, actor: str, method: str, url: str) -> l
     return found
 
 
+def _password_only(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def _actors(world: World) -> dict[str, Client]:
-    other = Client()
-    other.force_login(world.other)
-    return {"second member": other, "reviewer": login_with_mfa(Client(), world.reviewer), "anonymous": Client()}
+    return {
+        "second member": _password_only(world.other),
+        "reviewer": login_with_mfa(Client(), world.reviewer),
+        "staff, password only": _password_only(person(is_staff=True, is_superuser=True, full_name="Sam Staff")),
+        "assigned reviewer, password only": _password_only(world.assigned_reviewer),
+        "organiser of another hub": login_with_mfa(Client(), world.other_hub_organiser),
+        "anonymous": Client(),
+    }
 
 
 @pytest.fixture
@@ -270,7 +286,7 @@ def test_no_one_else_can_reach_a_objects_through_any_parametrised_url(world, cap
     assert problems == [], "\n".join(problems)
     walked = {p.key for p, _, _ in plan}
     with capsys.disabled():
-        print(f"\nURL walk: {len(walked)} parametrised patterns, {len(plan)} URLs, 3 actors, GET and POST")
+        print(f"\nURL walk: {len(walked)} parametrised patterns, {len(plan)} URLs, {len(_actors(world))} actors")
     assert len(walked) == len(parametrised_patterns())
     # Nothing of A's was changed or removed by all those POSTs.
     assert Booking.objects.get(pk=world.booking.pk).status == Booking.Status.CONFIRMED
@@ -311,7 +327,7 @@ def test_non_parametrised_pages_show_no_one_else_a_data(world):
             count += 1
             problems += _problems(client.get(url), strict=False, actor=actor, method="GET", url=url)
     assert problems == [], "\n".join(problems)
-    assert count > 3 * 50
+    assert count > 6 * 50
 
 
 def test_admin_actions_such_as_exports_give_others_none_of_a_data(world):
@@ -330,7 +346,11 @@ def test_admin_actions_such_as_exports_give_others_none_of_a_data(world):
                 response = client.post(url, {"action": name, "_selected_action": [owned.pk], "index": 0})
                 tried += 1
                 problems += _problems(
-                    response, strict=actor != "reviewer", actor=actor, method="POST", url=f"{url} action={name}"
+                    response,
+                    strict=actor not in ("reviewer", "organiser of another hub"),
+                    actor=actor,
+                    method="POST",
+                    url=f"{url} action={name}",
                 )
     assert problems == [], "\n".join(problems)
     assert tried > 0
@@ -350,4 +370,23 @@ def test_the_walk_flags_a_leak_and_an_open_door():
 
 def test_the_reviewer_actor_really_is_inside_the_admin(world):
     """Refusals for the reviewer come from permissions, not from the two-factor gate."""
-    assert _actors(world)["reviewer"].get("/admin/").status_code == 200
+    actors = _actors(world)
+    assert actors["reviewer"].get("/admin/").status_code == 200
+    assert actors["organiser of another hub"].get("/admin/").status_code == 200
+
+
+def test_password_only_actors_hold_their_role_and_lack_only_the_second_factor(world):
+    """The control for (c) and (d): with the second factor the same people open A's submitted application,
+    its document and the admin, so the walk's refusals for them are about assurance, nothing else."""
+    urls = [f"/awards/applications/{world.submitted.pk}/", f"/awards/documents/{world.submitted.documents.first().pk}/"]
+    for name, user in (
+        ("staff", person(is_staff=True, is_superuser=True)),
+        ("assigned reviewer", world.assigned_reviewer),
+    ):
+        weak = _password_only(user)
+        for url in urls:
+            response = weak.get(url)
+            assert response.status_code == 302 and response["Location"].startswith("/accounts/2fa/"), (name, url)
+        strong = login_with_mfa(Client(), user)
+        for url in urls:
+            assert strong.get(url).status_code == 200, (name, url)

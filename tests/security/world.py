@@ -48,6 +48,8 @@ class World:
     connection: ConnectionRequest
     follow: HubFollow
     owned: list = field(default_factory=list)
+    assigned_reviewer: User | None = None  # reviews A's submitted application (a legitimate role there)
+    other_hub_organiser: User | None = None  # organises a hub other than the one of A's event
 
     def owned_object_of(self, model):
         """A's object of this model (a proxy model matches its concrete model), or None."""
@@ -96,7 +98,8 @@ def world_build() -> World:
     submitted = complete(application(call=AwardCallFactory(), applicant=owner))
     Application.objects.filter(pk=submitted.pk).update(title=f"{MARKER.title()} submitted proposal")
     submitted = award_services.application_submit(application=submitted, user=owner)
-    ReviewerAssignment.objects.create(application=submitted, reviewer=reviewer_in_group())
+    assigned_reviewer = reviewer_in_group()
+    ReviewerAssignment.objects.create(application=submitted, reviewer=assigned_reviewer)
     elsewhere = complete(application(call=submitted.call))
     elsewhere = award_services.application_submit(application=elsewhere, user=elsewhere.applicant)
     ReviewerAssignment.objects.create(application=elsewhere, reviewer=reviewer)
@@ -150,4 +153,19 @@ def world_build() -> World:
         connection=connection,
         follow=follow,
         owned=[obj for obj in owned if obj is not None],
+        assigned_reviewer=assigned_reviewer,
+        other_hub_organiser=organiser_of_another_hub(event),
     )
+
+
+def organiser_of_another_hub(event: Event) -> User:
+    """A hub organiser (staff, in the Hub organisers group) linked only to a hub that is not `event`'s."""
+    from events.permissions import organisers_group_ensure
+    from tests.events.factories import HubFactory
+
+    user = person(is_staff=True, full_name="Orla Organiser")
+    user.groups.add(organisers_group_ensure())
+    hub = HubFactory()
+    assert hub.pk != event.hub_id
+    hub.organisers.add(user)
+    return user
