@@ -14,8 +14,10 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
+from crossector.core.access import Role
 from crossector.core.services import email_queue_template
 
+from ..access import application_for_role
 from ..models import Application, ApplicationEvent, AwardCall
 from .conflicts import conflict_likely
 from .models import DEFAULT_CRITERIA, Review, ReviewCriterion, ReviewerAssignment, ReviewScore
@@ -143,7 +145,7 @@ def reviewer_assign(
         template="awards/reviewer_assigned",
         context={
             "reviewer_name": _name(reviewer),
-            "application": application,
+            "application": application_for_role(application, Role.REVIEWER),  # what a reviewer may see of it
             "review_url": f"{settings.SITE_URL}{path}",
         },
         idempotency_key=f"application-{application.pk}-reviewer-{reviewer.pk}-assigned",
