@@ -126,6 +126,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Cross-Sector Programme] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PRESERVE_USERNAME_CASING = False
+# Each added address gets a verification email: one extra address at most (see ACCOUNT_RATE_LIMITS too).
+ACCOUNT_MAX_EMAIL_ADDRESSES = 2
 
 # --- Two-factor authentication (allauth MFA) and the admin gate --------------------------------
 # Staff and reviewers must pass an authenticator-app code (or a recovery code) before the admin opens:
@@ -172,7 +174,9 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# A request's form fields (files not counted) may carry at most 2 MB, ample for the longest application
+# page; more gets the "too large" page (crossector.core.views.bad_request). docs/security.md, "Bounds".
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Email ------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -195,6 +199,19 @@ NETWORK_DAILY_REQUEST_CAP = env.int("NETWORK_DAILY_REQUEST_CAP", default=10)
 NETWORK_ABUSE_REPORT_EMAILS = env.list("NETWORK_ABUSE_REPORT_EMAILS", default=[])
 # The "people to meet" digest goes to consenting attendees this many days before their event.
 NETWORK_DIGEST_DAYS_BEFORE = env.int("NETWORK_DIGEST_DAYS_BEFORE", default=3)
+# Abuse reports one person may send in any 24 hours (each one emails staff).
+NETWORK_DAILY_REPORT_CAP = env.int("NETWORK_DAILY_REPORT_CAP", default=5)
+
+# --- Bounds on what a person can make the portal keep or send (docs/security.md, "Bounds") ---------
+# A form posted after the session expired is kept for that browser (awards/stash.py): at most this much
+# text, and this many stashes per session; allauth's "awards_stash" rate below limits them per IP address.
+AWARDS_STASH_MAX_BYTES = env.int("AWARDS_STASH_MAX_BYTES", default=200 * 1024)
+AWARDS_STASH_PER_SESSION = env.int("AWARDS_STASH_PER_SESSION", default=3)
+# Signatory requests email an address the applicant typed: per application per 24 hours, per application
+# ever, and per applicant per 24 hours (across their applications).
+AWARDS_SIGNATORY_REQUESTS_PER_APPLICATION_DAY = env.int("AWARDS_SIGNATORY_REQUESTS_PER_APPLICATION_DAY", default=6)
+AWARDS_SIGNATORY_REQUESTS_PER_APPLICATION = env.int("AWARDS_SIGNATORY_REQUESTS_PER_APPLICATION", default=20)
+AWARDS_SIGNATORY_REQUESTS_PER_USER_DAY = env.int("AWARDS_SIGNATORY_REQUESTS_PER_USER_DAY", default=10)
 
 # --- Retention of personal information (docs/privacy.md; the privacy notice states these periods) --------
 # Unsubmitted drafts are deleted this many months after their call closes.
@@ -323,6 +340,10 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "10/m/ip,3/15m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
+    # Adding an address sends a verification email to it (docs/security.md, "Bounds").
+    "manage_email": "10/m/user,20/d/user",
+    # Forms kept for a signed-out browser (awards/stash.py), per IP address.
+    "awards_stash": "10/h/ip,30/d/ip",
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

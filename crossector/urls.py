@@ -5,6 +5,7 @@ from django.urls import include, path
 from crossector.core import privacy_views
 from crossector.core import views as core_views
 
+handler400 = "crossector.core.views.bad_request"
 handler404 = "crossector.core.views.page_not_found"
 handler500 = "crossector.core.views.server_error"
 

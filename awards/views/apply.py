@@ -3,12 +3,13 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 
 from .. import rules, selectors, services
 from ..decorators import applicant_required
 from ..forms import ProposalForm, TimingForm, YouForm, cost_formset, error_links, partner_formset
 from ..models import AwardCall
-from ..stash import stash_pop
+from ..stash import stash_merge, stash_pop
 
 FORM_SECTIONS = ("you", "partners", "proposal", "costs")
 
@@ -76,6 +77,22 @@ def _build(section, application, data, add):
     return TimingForm(data, instance=application), cost_formset(application, data, add=add)
 
 
+def _as_data(form, formset) -> MultiValueDict:
+    """What the page shows for the draft now, as posted data: the base a restored stash is laid over."""
+    data = MultiValueDict()
+    members = [form] if form is not None else []
+    if formset is not None:
+        members += [formset.management_form, *formset.forms]
+    for member in members:
+        for field in member:
+            value = field.value()
+            if isinstance(value, list | tuple):
+                data.setlist(field.html_name, [str(v) for v in value])
+            else:
+                data[field.html_name] = "" if value is None else value
+    return data
+
+
 def _values(form) -> dict:
     if form is None:
         return {}
@@ -93,6 +110,8 @@ def section_edit(request, slug, section):
     restored = stash_pop(request) if request.method == "GET" else None
     if restored is not None:
         messages.info(request, "Your session had expired, so we kept what you typed. Check it and save.")
+        # Only the fields the stash carries change; every other field keeps the draft's value.
+        restored = stash_merge(current=_as_data(*_build(section, application, None, add=False)), stashed=restored)
     data = request.POST if request.method == "POST" else restored
     form, formset = _build(section, application, data, add=False)
     if request.method == "POST" and all(x.is_valid() for x in (form, formset) if x is not None):

@@ -1,5 +1,6 @@
 import sys
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import InterfaceError, OperationalError
@@ -56,6 +57,20 @@ def health_view(request):
     body = {"status": "ok" if not failing else "unavailable"}
     body.update({name: (error or "ok") for name, error in checks.items()})
     return JsonResponse(body, status=503 if failing else 200)
+
+
+def bad_request(request, exception):
+    """A form too large (or with too many fields) to read gets a page that says so; other 400s Django's."""
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+    from django.views.defaults import bad_request as default_bad_request
+
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent):
+        back = request.META.get("HTTP_REFERER", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = ""
+        context = {"limit_mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024), "back": back}
+        return render(request, "form_too_large.html", context, status=413)
+    return default_bad_request(request, exception)
 
 
 def page_not_found(request, exception):
