@@ -1,13 +1,13 @@
 """Calendar files (RFC 5545) for events: one stable UID per event, times in Europe/London."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar, Timezone
+from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
 from icalendar import Event as VEvent
 
 from .models import Event
@@ -18,9 +18,41 @@ PRODID = "-//Academy of Medical Sciences//Cross-Sector Programme//EN"
 
 @cache
 def _london_vtimezone() -> Timezone:
-    """The VTIMEZONE for Europe/London (1970-2038, icalendar's default span): the same for every file, and
-    building it was a third of the time of each calendar file, so it is built once per process."""
-    return Timezone.from_tzid("Europe/London")
+    """The VTIMEZONE for Europe/London as two yearly rules, the way Outlook and Google write it.
+
+    UK clocks go forward at 01:00 GMT on the last Sunday of March and back at 02:00 BST on the last Sunday
+    of October (the rule since 1996). icalendar's own `Timezone.from_tzid` writes every change as a list of
+    dates (RDATE) after a 1970 block that is BST all year; vobject, and so CalDAV servers built on it, read
+    that block as BST in December and put winter events an hour early. Every common client reads RRULEs.
+    Built once per process: it is the same in every file.
+    """
+    daylight = TimezoneDaylight()
+    daylight.add("tzname", "BST")
+    daylight.add("tzoffsetfrom", timedelta(0))
+    daylight.add("tzoffsetto", timedelta(hours=1))
+    daylight.add("dtstart", datetime(1996, 3, 31, 1, 0))
+    daylight.add("rrule", {"freq": "yearly", "bymonth": 3, "byday": "-1SU"})
+    standard = TimezoneStandard()
+    standard.add("tzname", "GMT")
+    standard.add("tzoffsetfrom", timedelta(hours=1))
+    standard.add("tzoffsetto", timedelta(0))
+    standard.add("dtstart", datetime(1996, 10, 27, 2, 0))
+    standard.add("rrule", {"freq": "yearly", "bymonth": 10, "byday": "-1SU"})
+    vtimezone = Timezone()
+    vtimezone.add("tzid", "Europe/London")
+    vtimezone.add_component(daylight)
+    vtimezone.add_component(standard)
+    return vtimezone
+
+
+def _calendar_time(moment: datetime) -> datetime:
+    """The moment as UK wall-clock time, or in UTC in the one hour a year that wall-clock time happens twice
+    (01:00-02:00 on the last Sunday of October): a repeated local time names two instants, RFC 5545 says to
+    take the first and not every client does, so a UTC time is the only one every client reads the same."""
+    local = moment.astimezone(LONDON)
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        return moment.astimezone(UTC)
+    return local
 
 
 def event_uid(event: Event) -> str:
@@ -95,8 +127,8 @@ def _event_ics(source: _IcsInput) -> str:
     vevent.add("uid", source.uid)
     vevent.add("sequence", source.sequence)
     vevent.add("dtstamp", _STAMP)
-    vevent.add("dtstart", source.starts_at.astimezone(LONDON))
-    vevent.add("dtend", source.ends_at.astimezone(LONDON))
+    vevent.add("dtstart", _calendar_time(source.starts_at))
+    vevent.add("dtend", _calendar_time(source.ends_at))
     vevent.add("summary", source.title)
     vevent.add("url", source.page_url)
     location = source.location
