@@ -5,11 +5,13 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from crossector.core.models import User
 from crossector.core.services import email_queue_template
 from crossector.core.uploads import upload_name_clean
 
@@ -137,13 +139,49 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _signatory_requests_problem(*, application: Application, user, now: datetime) -> str | None:
+    """Why another signatory email may not go now, or None. Each one goes to an address the applicant
+    typed, so they are bounded per application (a day and ever) and per applicant (a day, all applications)."""
+    day_ago = now - timedelta(days=1)
+    mine = SignatoryRequest.objects.filter(application__applicant=user)
+    this = mine.filter(application=application)
+    per_day = settings.AWARDS_SIGNATORY_REQUESTS_PER_APPLICATION_DAY
+    if this.filter(created_at__gt=day_ago).count() >= per_day:
+        return (
+            f"You have asked for {per_day} letters for this application in the last 24 hours, which is the most "
+            "we allow. You can ask again tomorrow, or upload the letter yourself above."
+        )
+    ever = settings.AWARDS_SIGNATORY_REQUESTS_PER_APPLICATION
+    if this.count() >= ever:
+        return (
+            f"You have asked for {ever} letters for this application, which is the most we allow. "
+            "Ask the signatory to send you the letter and upload it yourself above."
+        )
+    per_user = settings.AWARDS_SIGNATORY_REQUESTS_PER_USER_DAY
+    if mine.filter(created_at__gt=day_ago).count() >= per_user:
+        return (
+            f"You have asked for {per_user} letters in the last 24 hours across your applications, which is the "
+            "most we allow. You can ask again tomorrow, or upload the letter yourself above."
+        )
+    return None
+
+
 @transaction.atomic
 def signatory_request_create(
     *, application: Application, user, kind: str, name: str, email: str, now: datetime | None = None
 ) -> SignatoryRequest:
-    """Email the signatory a private link to upload one letter. Asking again replaces the earlier link."""
+    """Email the signatory a private link to upload one letter. Asking again replaces the earlier link.
+
+    Bounded (docs/security.md, "Bounds"): AWARDS_SIGNATORY_REQUESTS_PER_APPLICATION_DAY per application in
+    24 hours, AWARDS_SIGNATORY_REQUESTS_PER_APPLICATION per application ever, and
+    AWARDS_SIGNATORY_REQUESTS_PER_USER_DAY per applicant in 24 hours. The application and the applicant's
+    user row are locked first, so requests sent at once cannot all slip under a limit.
+    """
     now = now or timezone.now()
     application = _lock_editable(application.pk, user)
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+    if problem := _signatory_requests_problem(application=application, user=user, now=now):
+        raise ApplicationError(problem)
     SignatoryRequest.objects.filter(
         application=application, kind=kind, used_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=now)

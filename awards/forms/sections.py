@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.forms import formset_factory
 
 from crossector.core.models import PriorityArea
@@ -15,6 +16,32 @@ from ..pdf import pdf_problem
 def _optional(form):
     for field in form.fields.values():
         field.required = False
+
+
+# Characters a free-text answer may hold: the word limits (rules.WORD_LIMITS) count words, and one
+# "word" can be megabytes long, so every text box also has a bound in characters (docs/security.md).
+TEXT_MAX_CHARS = {
+    "summary": 3000,
+    "aims": 6000,
+    "why_now": 6000,
+    "benefits": 6000,
+    "lasting_links": 4000,
+    "justification": 1000,
+}
+PARTNERS_MAX = 10
+COST_LINES_MAX = 20
+
+
+def _bound_text(form):
+    """Give each free-text field in TEXT_MAX_CHARS its character limit, checked on the server.
+
+    No `maxlength` attribute: a browser would cut pasted text short without a word, losing the end of it."""
+    for name, field in form.fields.items():
+        if (limit := TEXT_MAX_CHARS.get(name)) is not None:
+            field.max_length = limit
+            field.validators.append(
+                MaxLengthValidator(limit, message=f"Use {limit} characters or fewer (you have %(show_value)s).")
+            )
 
 
 class YouForm(forms.ModelForm):
@@ -100,10 +127,22 @@ class _RowFormSet(forms.BaseFormSet):
 def partner_formset(application, data=None, *, add=False):
     initial = [PartnerForm.initial_for(p) for p in application.partners.all()]
     formset_class = formset_factory(
-        PartnerForm, formset=_RowFormSet, extra=1 if add or not initial else 0, can_delete=True, max_num=10
+        PartnerForm,
+        formset=_RowFormSet,
+        extra=1 if add or not initial else 0,
+        can_delete=True,
+        max_num=PARTNERS_MAX,
+        validate_max=True,
+        absolute_max=PARTNERS_MAX,
     )
     return formset_class(
-        data, initial=initial, prefix="partners", form_kwargs={"employer_sector": application.organisation_sector}
+        data,
+        initial=initial,
+        prefix="partners",
+        form_kwargs={"employer_sector": application.organisation_sector},
+        error_messages={
+            "too_many_forms": f"You can add up to {PARTNERS_MAX} partner organisations. Remove one to add another."
+        },
     )
 
 
@@ -127,6 +166,7 @@ class ProposalForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _optional(self)
+        _bound_text(self)
         for name, limit in rules.WORD_LIMITS.items():
             field = self.fields[name]
             field.help_text = f"Up to {limit} words."
@@ -195,6 +235,10 @@ class CostLineForm(forms.Form):
     )
     justification = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bound_text(self)
+
     def as_row(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != "DELETE"}
 
@@ -217,10 +261,23 @@ def cost_formset(application, data=None, *, add=False):
         for c in application.cost_lines.all()
     ]
     formset_class = formset_factory(
-        CostLineForm, formset=_CostFormSet, extra=1 if add or not initial else 0, can_delete=True, max_num=20
+        CostLineForm,
+        formset=_CostFormSet,
+        extra=1 if add or not initial else 0,
+        can_delete=True,
+        max_num=COST_LINES_MAX,
+        validate_max=True,
+        absolute_max=COST_LINES_MAX,
     )
     formset_class.maximum = application.call.max_award
-    return formset_class(data, initial=initial, prefix="costs")
+    return formset_class(
+        data,
+        initial=initial,
+        prefix="costs",
+        error_messages={
+            "too_many_forms": f"You can list up to {COST_LINES_MAX} costs. Combine or remove one to add another."
+        },
+    )
 
 
 class DocumentsForm(forms.Form):
@@ -269,7 +326,8 @@ def error_links(*forms_and_formsets) -> list[dict]:
         if isinstance(item, forms.BaseFormSet):
             for error in item.non_form_errors():
                 first = item.forms[0] if item.forms else None
-                href = f"#{first['amount'].auto_id}" if first is not None and "amount" in first.fields else "#"
+                target = None if first is None else first["amount"] if "amount" in first.fields else next(iter(first))
+                href = f"#{target.auto_id}" if target is not None else "#"
                 links.append({"href": href, "text": error})
             members = item.forms
         else:

@@ -207,18 +207,38 @@ def block_remove(*, blocker: User, blocked: User) -> bool:
 
 
 def abuse_report_create(
-    *, reporter: User, reported: User, reason: str, connection_request: ConnectionRequest | None = None
+    *,
+    reporter: User,
+    reported: User,
+    reason: str,
+    connection_request: ConnectionRequest | None = None,
+    now: datetime | None = None,
 ) -> AbuseReport:
     """Tell staff about someone: the report waits in the admin (open ones first) and staff are emailed at once.
 
     The email goes to NETWORK_ABUSE_REPORT_EMAILS, or to every active superuser when that is empty; it
-    links to the report in the admin and repeats the reason, since staff must act on it.
+    links to the report in the admin and repeats the reason, since staff must act on it. Each report emails
+    staff, so one person may send NETWORK_DAILY_REPORT_CAP in any 24 hours (their user row is locked while
+    counting, so reports sent at once cannot all slip under it).
     """
+    now = now or timezone.now()
     if reporter.pk == reported.pk:
         raise NetworkError("You cannot report yourself.", code="self")
     with transaction.atomic():
+        _lock_people(reporter)
+        cap = settings.NETWORK_DAILY_REPORT_CAP
+        if AbuseReport.objects.filter(reporter=reporter, created_at__gt=now - timedelta(days=1)).count() >= cap:
+            raise NetworkError(
+                f"You have sent {cap} reports in the last 24 hours, which is the most we allow. Staff are reading "
+                "them. If someone is bothering you, block them now; you can send another report tomorrow.",
+                code="daily_report_cap",
+            )
         report = AbuseReport.objects.create(
-            reporter=reporter, reported=reported, reason=reason.strip(), connection_request=connection_request
+            created_at=now,
+            reporter=reporter,
+            reported=reported,
+            reason=reason.strip(),
+            connection_request=connection_request,
         )
         recipients = list(settings.NETWORK_ABUSE_REPORT_EMAILS) or list(
             User.objects.filter(is_superuser=True, is_active=True).order_by("pk").values_list("email", flat=True)

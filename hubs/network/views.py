@@ -166,7 +166,11 @@ def report(request, user_id):
     other = _known_or_404(request, user_id)
     form = AbuseReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.abuse_report_create(reporter=request.user, reported=other, reason=form.cleaned_data["reason"])
+        try:
+            services.abuse_report_create(reporter=request.user, reported=other, reason=form.cleaned_data["reason"])
+        except services.NetworkError as exc:
+            form.add_error("reason", exc.message)
+            return render(request, "network/report_form.html", {"other": other, "form": form}, status=400)
         messages.success(
             request,
             "Thank you. Programme staff will look into your report. If you do not want to "
