@@ -3,12 +3,13 @@ from datetime import datetime
 from django import forms
 
 from crossector.core.models import PriorityArea
+from crossector.core.text import TextRuleMixin
 from hubs.models import Hub
 
 from .models import Booking, Event
 
 
-class BookingForm(forms.ModelForm):
+class BookingForm(TextRuleMixin, forms.ModelForm):
     class Meta:
         model = Booking
         fields = ["dietary_requirements", "access_requirements", "attendee_list_consent"]
@@ -32,7 +33,7 @@ class BookingForm(forms.ModelForm):
         }
 
 
-class EventFilterForm(forms.Form):
+class EventFilterForm(TextRuleMixin, forms.Form):
     """The filters above the events list. Every field is optional; a bad value is simply ignored."""
 
     when = forms.ChoiceField(
@@ -68,11 +69,11 @@ class EventFilterForm(forms.Form):
         return data
 
 
-class CheckInSearchForm(forms.Form):
+class CheckInSearchForm(TextRuleMixin, forms.Form):
     q = forms.CharField(label="Search by name, email or organisation", required=False, max_length=100)
 
 
-class AttendeeEmailForm(forms.Form):
+class AttendeeEmailForm(TextRuleMixin, forms.Form):
     subject = forms.CharField(max_length=200)
     message = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}))
     include_waiting = forms.BooleanField(label="Also email people on the waiting list", required=False)

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from crossector.core.text import TextRuleMixin
+
 from .. import outcomes, rules
 from ..models import Application, AwardCall, CallFAQ, CallOpenNoticeRequest, OutcomeEmailTemplate
 
@@ -58,7 +60,7 @@ class CallOpenNoticeRequestAdmin(admin.ModelAdmin):
     list_display = ["user", "created_at", "notified_call", "notified_at"]
 
 
-class OutcomeEmailTemplateForm(forms.ModelForm):
+class OutcomeEmailTemplateForm(TextRuleMixin, forms.ModelForm):
     class Meta:
         model = OutcomeEmailTemplate
         fields = ["call", "outcome", "subject", "body"]

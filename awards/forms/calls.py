@@ -1,9 +1,11 @@
 from django import forms
 
+from crossector.core.text import TextRuleMixin
+
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
-class EligibilityForm(forms.Form):
+class EligibilityForm(TextRuleMixin, forms.Form):
     """ "Check whether you can apply": each "no" is explained on the page, not just refused."""
 
     QUESTIONS = {

@@ -7,6 +7,7 @@ from django.core.validators import MaxLengthValidator
 from django.forms import formset_factory
 
 from crossector.core.models import PriorityArea
+from crossector.core.text import TextRuleMixin
 
 from .. import rules
 from ..models import Application, CostLine, DocumentKind, PartnerOrganisation
@@ -44,7 +45,7 @@ def _bound_text(form):
             )
 
 
-class YouForm(forms.ModelForm):
+class YouForm(TextRuleMixin, forms.ModelForm):
     class Meta:
         model = Application
         fields = ["organisation", "organisation_sector", "role", "discipline", "career_stage", "region"]
@@ -61,7 +62,7 @@ class YouForm(forms.ModelForm):
 YES_NO_BLANK = [("yes", "Yes"), ("no", "No")]
 
 
-class PartnerForm(forms.Form):
+class PartnerForm(TextRuleMixin, forms.Form):
     name = forms.CharField(label="Organisation name", max_length=200, required=False)
     sector = forms.ChoiceField(
         label="Sector",
@@ -146,7 +147,7 @@ def partner_formset(application, data=None, *, add=False):
     )
 
 
-class ProposalForm(forms.ModelForm):
+class ProposalForm(TextRuleMixin, forms.ModelForm):
     priority_areas = forms.ModelMultipleChoiceField(
         queryset=PriorityArea.objects.all(),
         required=False,
@@ -191,7 +192,7 @@ class ProposalForm(forms.ModelForm):
         return self._limit("lasting_links")
 
 
-class TimingForm(forms.ModelForm):
+class TimingForm(TextRuleMixin, forms.ModelForm):
     class Meta:
         model = Application
         fields = ["start_date", "duration_months", "fte_percent"]
@@ -223,7 +224,7 @@ class TimingForm(forms.ModelForm):
         return months
 
 
-class CostLineForm(forms.Form):
+class CostLineForm(TextRuleMixin, forms.Form):
     category = forms.ChoiceField(required=False, choices=[("", "Choose a category")] + list(CostLine.Category.choices))
     amount = forms.DecimalField(
         label="Amount (£)",
@@ -280,7 +281,7 @@ def cost_formset(application, data=None, *, add=False):
     )
 
 
-class DocumentsForm(forms.Form):
+class DocumentsForm(TextRuleMixin, forms.Form):
     cv = forms.FileField(label="Your CV", required=False)
     partner_letter = forms.FileField(label="Letter of support from the partner organisation", required=False)
     employer_statement = forms.FileField(
@@ -301,12 +302,12 @@ class DocumentsForm(forms.Form):
         return self.cleaned_data
 
 
-class SignatoryForm(forms.Form):
+class SignatoryForm(TextRuleMixin, forms.Form):
     signatory_name = forms.CharField(label="Their name", max_length=150)
     signatory_email = forms.EmailField(label="Their email address")
 
 
-class DeclarationsForm(forms.ModelForm):
+class DeclarationsForm(TextRuleMixin, forms.ModelForm):
     class Meta:
         model = Application
         fields = ["declare_accurate", "declare_employer_agrees", "declare_data_use"]

@@ -2,6 +2,8 @@
 
 from django import forms
 
+from crossector.core.text import TextRuleMixin
+
 from .models import Review
 from .permissions import reviewers
 from .services import review_problems
@@ -15,7 +17,7 @@ SCORE_CHOICES = [
 ]
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(TextRuleMixin, forms.Form):
     """A score from 1 to 5 per criterion of the call (radio buttons), a recommendation and comments.
 
     "Save draft" accepts any part of it; "Submit" needs it complete (`services.review_problems`, the rule
@@ -67,7 +69,7 @@ class ReviewForm(forms.Form):
         return cleaned
 
 
-class ConflictForm(forms.Form):
+class ConflictForm(TextRuleMixin, forms.Form):
     reason = forms.CharField(
         label="Why you have a conflict of interest",
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
@@ -77,7 +79,7 @@ class ConflictForm(forms.Form):
     )
 
 
-class AssignReviewersForm(forms.Form):
+class AssignReviewersForm(TextRuleMixin, forms.Form):
     reviewers = forms.ModelMultipleChoiceField(
         label="Reviewers",
         queryset=None,

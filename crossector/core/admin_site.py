@@ -10,7 +10,7 @@ apps keep working unchanged.
 
 from functools import update_wrapper
 
-from django.contrib.admin import AdminSite
+from django.contrib.admin import AdminSite, ModelAdmin
 from django.contrib.admin.apps import AdminConfig
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
@@ -62,6 +62,57 @@ class PortalAdminSite(AdminSite):
         from crossector.dashboard.views import dashboard
 
         return [path("dashboard/", self.admin_view(dashboard), name="dashboard"), *super().get_urls()]
+
+    def index(self, request, extra_context=None):
+        """The admin home says when emails have failed, so staff can read the error and resend them."""
+        extra_context = extra_context or {}
+        if request.user.has_perm("core.view_outboundemail"):
+            from crossector.core.models import OutboundEmail
+
+            extra_context["failed_emails"] = OutboundEmail.objects.filter(status=OutboundEmail.Status.FAILED).count()
+        return super().index(request, extra_context)
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every ModelAdmin registered here (ours, Django's, allauth's, celery-beat's) edits under the text
+        rule: its form, add form, inline forms and changelist form get `TextRuleMixin`."""
+        super().register(model_or_iterable, text_rule_admin(admin_class or ModelAdmin), **options)
+
+
+class TextRuleAdminMixin:
+    """The per-request admin forms: inline forms and the changelist (list_editable) form."""
+
+    def get_inline_instances(self, request, obj=None):
+        from crossector.core.text import with_text_rule
+
+        inlines = super().get_inline_instances(request, obj)
+        for inline in inlines:
+            inline.form = with_text_rule(inline.form)
+        return inlines
+
+    def get_changelist_form(self, request, **kwargs):
+        from django import forms
+
+        from crossector.core.text import with_text_rule
+
+        kwargs["form"] = with_text_rule(kwargs.get("form") or forms.ModelForm)
+        return super().get_changelist_form(request, **kwargs)
+
+
+def text_rule_admin(admin_class: type) -> type:
+    """`admin_class` with the text rule on every form it builds (a subclass; the original is left alone)."""
+    if "_text_rule_of" in vars(admin_class):  # already one of these (registered on a second site)
+        return admin_class
+    from crossector.core.text import with_text_rule
+
+    attrs = {
+        "__module__": admin_class.__module__,
+        "__qualname__": admin_class.__qualname__,
+        "form": with_text_rule(admin_class.form),
+        "_text_rule_of": admin_class,
+    }
+    if getattr(admin_class, "add_form", None) is not None:
+        attrs["add_form"] = with_text_rule(admin_class.add_form)
+    return type(admin_class.__name__, (TextRuleAdminMixin, admin_class), attrs)
 
 
 class PortalAdminConfig(AdminConfig):

@@ -3,11 +3,12 @@ from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
 
 from .models import PriorityArea, Profile
+from .text import TextRuleMixin
 
 ABOUT_FIELDS = ["full_name", "organisation", "job_title", "sector", "region", "interests", "bio"]
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(TextRuleMixin, forms.ModelForm):
     interests = forms.ModelMultipleChoiceField(
         queryset=PriorityArea.objects.all(),
         widget=forms.CheckboxSelectMultiple,
@@ -57,7 +58,7 @@ class ProfileForm(forms.ModelForm):
         )
 
 
-class AccountDeleteForm(forms.Form):
+class AccountDeleteForm(TextRuleMixin, forms.Form):
     """Deleting an account asks for the password again, with allauth's re-authentication rate limit."""
 
     password = forms.CharField(

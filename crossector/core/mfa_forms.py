@@ -3,6 +3,8 @@
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.totp.forms import ActivateTOTPForm
 
+from .text import TextRuleMixin
+
 CODE_ATTRS = {"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false", "autocapitalize": "off"}
 
 
@@ -26,15 +28,15 @@ class _CodeOrRecoveryCode:
         )
 
 
-class PortalAuthenticateForm(_CodeOrRecoveryCode, AuthenticateForm):
+class PortalAuthenticateForm(TextRuleMixin, _CodeOrRecoveryCode, AuthenticateForm):
     pass
 
 
-class PortalReauthenticateForm(_CodeOrRecoveryCode, ReauthenticateForm):
+class PortalReauthenticateForm(TextRuleMixin, _CodeOrRecoveryCode, ReauthenticateForm):
     pass
 
 
-class PortalActivateTOTPForm(ActivateTOTPForm):
+class PortalActivateTOTPForm(TextRuleMixin, ActivateTOTPForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _relabel(self, label="Code from your app", help_text="The 6-digit code your authenticator app shows now.")

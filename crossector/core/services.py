@@ -2,10 +2,10 @@
 
 import base64
 import logging
-import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from email.utils import parseaddr, quote
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import OutboundEmail, Profile, User
+from .text import address_safe, header_safe
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,8 @@ def email_queue(
         idempotency_key=idempotency_key,
         to=to,
         user=user,
-        subject=subject,
+        # One line and within the column, whatever the caller built it from (a long event title).
+        subject=header_safe(subject, max_length=OutboundEmail._meta.get_field("subject").max_length),
         body_text=body_text,
         body_html=body_html,
         attachments=[a.as_json() for a in attachments],
@@ -181,11 +183,14 @@ def email_dispatch(*, email_id: int) -> bool:
 
 
 def _build_message(email: OutboundEmail) -> EmailMultiAlternatives:
+    """The message for one row. Header values are made safe here, whatever was stored or configured: a line
+    feed in a subject (a name typed before the text rule, a title from a script) becomes a space instead of
+    a BadHeaderError, and an address loses any control or space characters."""
     message = EmailMultiAlternatives(
-        subject=email.subject,
+        subject=header_safe(email.subject),
         body=email.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[email.to],
+        from_email=_from_header_safe(settings.DEFAULT_FROM_EMAIL),
+        to=[address_safe(email.to)],
         headers={"X-Outbox-Id": str(email.message_id)},
     )
     if email.body_html:
@@ -193,6 +198,14 @@ def _build_message(email: OutboundEmail) -> EmailMultiAlternatives:
     for item in email.attachments:
         message.attach(item["filename"], base64.b64decode(item["content_b64"]), item["mimetype"])
     return message
+
+
+def _from_header_safe(value: str) -> str:
+    """A "Name <address>" header with the name made safe and the address cleaned (Django encodes the name)."""
+    name, address = parseaddr(header_safe(value))
+    if not address:
+        return address_safe(value)
+    return f'"{quote(header_safe(name))}" <{address_safe(address)}>' if name else address_safe(address)
 
 
 def retry_delay(attempts: int) -> int:
@@ -212,8 +225,9 @@ def email_send(*, email_id: int) -> SendResult:
 
     The row is claimed with a conditional UPDATE (queued → sending), so when two workers run
     the task for the same row only one of them sends; a row already sent is never sent again.
-    On an SMTP or network error the row goes back to queued with a backoff, until
-    OUTBOX_MAX_ATTEMPTS, after which it is marked failed for staff to see.
+    Any error while building or sending the message (SMTP, network, a bad header or attachment) counts
+    as an attempt and is recorded: the row goes back to queued with a backoff, until
+    OUTBOX_MAX_ATTEMPTS, after which it is marked failed for staff to see and resend.
     """
     now = timezone.now()
     claimed = OutboundEmail.objects.filter(pk=email_id, status=OutboundEmail.Status.QUEUED).update(
@@ -221,26 +235,40 @@ def email_send(*, email_id: int) -> SendResult:
     )
     if not claimed:
         return SendResult(sent=False)
-    email = OutboundEmail.objects.get(pk=email_id)
     try:
+        email = OutboundEmail.objects.get(pk=email_id)
         _build_message(email).send()
-    except (smtplib.SMTPException, OSError) as exc:
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-        if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-            OutboundEmail.objects.filter(pk=email_id).update(status=OutboundEmail.Status.FAILED, last_error=error)
-            logger.error("Email %s failed after %s attempts: %s", email_id, email.attempts, error)
-            return SendResult(sent=False)
-        delay = retry_delay(email.attempts)
-        OutboundEmail.objects.filter(pk=email_id).update(
-            status=OutboundEmail.Status.QUEUED,
-            last_error=error,
-            next_attempt_at=timezone.now() + timedelta(seconds=delay),
-        )
-        return SendResult(sent=False, retry_in=delay)
+    except Exception as exc:  # noqa: BLE001 - any failure to build or send is an attempt, never a stuck row
+        return _attempt_failed(email_id=email_id, error=f"{type(exc).__name__}: {exc}")
     OutboundEmail.objects.filter(pk=email_id).update(
         status=OutboundEmail.Status.SENT, sent_at=timezone.now(), last_error=""
     )
     return SendResult(sent=True)
+
+
+def _attempt_failed(*, email_id: int, error: str) -> SendResult:
+    """Record a failed attempt on a claimed row: back to queued with a backoff, or failed at the maximum.
+
+    Any error counts (an SMTP refusal, a header that cannot be encoded, an attachment that will not
+    decode), so a row can never stay in "sending" and every row ends sent or failed, where staff see it.
+    """
+    error = error[:2000]
+    attempts = OutboundEmail.objects.filter(pk=email_id).values_list("attempts", flat=True).first() or 0
+    if attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        OutboundEmail.objects.filter(pk=email_id).update(status=OutboundEmail.Status.FAILED, last_error=error)
+        logger.error("Email %s failed after %s attempts: %s", email_id, attempts, error)
+        return SendResult(sent=False)
+    logger.warning("Email %s attempt %s failed, will retry: %s", email_id, attempts, error)
+    delay = retry_delay(attempts)
+    OutboundEmail.objects.filter(pk=email_id).update(
+        status=OutboundEmail.Status.QUEUED,
+        last_error=error,
+        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+    )
+    return SendResult(sent=False, retry_in=delay)
+
+
+STUCK_SENDING_ERROR = "The attempt did not finish: the worker sending it stopped or timed out."
 
 
 def outbox_requeue_stale(*, now=None) -> list[int]:
@@ -248,18 +276,28 @@ def outbox_requeue_stale(*, now=None) -> list[int]:
 
     A queued row whose attempt is overdue by OUTBOX_STALE_AFTER_SECONDS lost its Celery message
     (Redis down at commit time, or flushed); a row stuck in "sending" beyond
-    OUTBOX_SENDING_TIMEOUT_SECONDS belongs to a worker that died mid-send and goes back to queued.
+    OUTBOX_SENDING_TIMEOUT_SECONDS belongs to a worker that died mid-send and goes back to queued, or
+    to failed when that was its last attempt (OUTBOX_MAX_ATTEMPTS).
     """
     now = now or timezone.now()
     with transaction.atomic():
-        stuck_ids = list(
+        stuck = list(
             OutboundEmail.objects.select_for_update(skip_locked=True)
             .filter(
                 status=OutboundEmail.Status.SENDING,
                 claimed_at__lt=now - timedelta(seconds=settings.OUTBOX_SENDING_TIMEOUT_SECONDS),
             )
-            .values_list("pk", flat=True)[:1000]
+            .values_list("pk", "attempts")[:1000]
         )
+        # A stuck send was an attempt too: at the maximum the row fails, where staff see and resend it.
+        spent_ids = [pk for pk, attempts in stuck if attempts >= settings.OUTBOX_MAX_ATTEMPTS]
+        stuck_ids = [pk for pk, attempts in stuck if attempts < settings.OUTBOX_MAX_ATTEMPTS]
+        OutboundEmail.objects.filter(pk__in=spent_ids).update(
+            status=OutboundEmail.Status.FAILED, last_error=STUCK_SENDING_ERROR
+        )
+        OutboundEmail.objects.filter(pk__in=stuck_ids).update(last_error=STUCK_SENDING_ERROR)
+        if spent_ids:
+            logger.error("Emails %s failed: stuck in sending at the last attempt.", spent_ids)
         stale_ids = list(
             OutboundEmail.objects.select_for_update(skip_locked=True)
             .filter(

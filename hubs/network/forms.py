@@ -1,6 +1,7 @@
 from django import forms
 
 from crossector.core.models import PriorityArea, Profile
+from crossector.core.text import TextRuleMixin
 from crossector.core.vocabulary import Region, Sector
 
 from .models import MESSAGE_MAX_LENGTH
@@ -8,7 +9,7 @@ from .models import MESSAGE_MAX_LENGTH
 OPEN_TO_CHOICES = [(name, Profile._meta.get_field(name).verbose_name) for name in Profile.OPEN_TO_FIELDS]
 
 
-class DirectoryFilterForm(forms.Form):
+class DirectoryFilterForm(TextRuleMixin, forms.Form):
     q = forms.CharField(label="Search by name or organisation", required=False, max_length=100)
     sector = forms.ChoiceField(label="Sector", required=False, choices=[("", "Any sector"), *Sector.choices])
     region = forms.ChoiceField(
@@ -38,7 +39,7 @@ class DirectoryFilterForm(forms.Form):
         }
 
 
-class ConnectionRequestForm(forms.Form):
+class ConnectionRequestForm(TextRuleMixin, forms.Form):
     message = forms.CharField(
         label="Your message",
         max_length=MESSAGE_MAX_LENGTH,
@@ -49,7 +50,7 @@ class ConnectionRequestForm(forms.Form):
     )
 
 
-class AbuseReportForm(forms.Form):
+class AbuseReportForm(TextRuleMixin, forms.Form):
     reason = forms.CharField(
         label="What happened?",
         max_length=2000,
