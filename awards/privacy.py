@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import DateTimeField, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -16,7 +15,7 @@ from django.utils import timezone
 
 from crossector.core.models import User
 from crossector.core.privacy import Summary, emails_about_erase
-from crossector.core.retention import months_before
+from crossector.core.retention import retention_cutoff, retention_period
 
 from .models import Application, ApplicationEvent, CallOpenNoticeRequest, Document, SignatoryRequest
 
@@ -212,17 +211,16 @@ def applications_delete(queryset: QuerySet[Application]) -> int:
 
 def _keep_until(a: Application) -> str:
     decided = _decided_at(a)
+    unsuccessful, awarded = retention_period("unsuccessful_applications"), retention_period("awarded_applications")
     if decided is None:
         return (
-            f"kept while it is assessed, then for {settings.RETENTION_UNSUCCESSFUL_MONTHS} months after the "
-            f"decision ({settings.RETENTION_AWARDED_YEARS} years if it receives an award)"
+            f"kept while it is assessed, then for {unsuccessful} after the decision ({awarded} if it receives an award)"
         )
     local = timezone.localtime(decided)
     if a.status == Status.AWARDED:
-        until = months_before(local, -12 * settings.RETENTION_AWARDED_YEARS)
+        until = awarded.after(local)
         return f"kept until {until:%-d %B %Y} so that the use of public and charitable funds can be audited"
-    until = months_before(local, -settings.RETENTION_UNSUCCESSFUL_MONTHS)
-    return f"kept until {until:%-d %B %Y}, {settings.RETENTION_UNSUCCESSFUL_MONTHS} months after the decision"
+    return f"kept until {unsuccessful.after(local):%-d %B %Y}, {unsuccessful} after the decision"
 
 
 def erasure_preview(user: User) -> Summary:
@@ -273,7 +271,7 @@ def retention_sweep(*, now: datetime) -> dict[str, int]:
     - awarded applications RETENTION_AWARDED_YEARS after the decision.
     Documents' files go with them.
     """
-    draft_cutoff = months_before(now, settings.RETENTION_DRAFT_MONTHS)
+    draft_cutoff = retention_cutoff(now=now, period=retention_period("drafts"))
     drafts = _not_submitted(Application.objects.filter(call__closes_at__lt=draft_cutoff)).filter(
         Q(extension_until__isnull=True) | Q(extension_until__lt=draft_cutoff)
     )
@@ -282,12 +280,12 @@ def retention_sweep(*, now: datetime) -> dict[str, int]:
     unsuccessful = (
         submitted.filter(status__in=UNSUCCESSFUL)
         .alias(at=decided_at)
-        .filter(at__lt=months_before(now, settings.RETENTION_UNSUCCESSFUL_MONTHS))
+        .filter(at__lt=retention_cutoff(now=now, period=retention_period("unsuccessful_applications")))
     )
     awarded = (
         submitted.filter(status=Status.AWARDED)
         .alias(at=decided_at)
-        .filter(at__lt=months_before(now, 12 * settings.RETENTION_AWARDED_YEARS))
+        .filter(at__lt=retention_cutoff(now=now, period=retention_period("awarded_applications")))
     )
     return {
         "drafts_deleted": applications_delete(drafts),

@@ -214,12 +214,14 @@ AWARDS_SIGNATORY_REQUESTS_PER_APPLICATION = env.int("AWARDS_SIGNATORY_REQUESTS_P
 AWARDS_SIGNATORY_REQUESTS_PER_USER_DAY = env.int("AWARDS_SIGNATORY_REQUESTS_PER_USER_DAY", default=10)
 
 # --- Retention of personal information (docs/privacy.md; the privacy notice states these periods) --------
+# Each name's suffix is its unit, in calendar terms (crossector.core.retention.PERIODS): the notice renders
+# the same numbers, so "2 years" there is two calendar years here.
 # Unsubmitted drafts are deleted this many months after their call closes.
 RETENTION_DRAFT_MONTHS = env.int("RETENTION_DRAFT_MONTHS", default=6)
 # Email text, HTML and attachments are deleted after this many days; the record (to, subject, status, dates)
-# stays until RETENTION_OUTBOX_RECORD_DAYS.
+# stays until RETENTION_OUTBOX_RECORD_MONTHS (calendar months, as the notice's "2 years").
 RETENTION_OUTBOX_DAYS = env.int("RETENTION_OUTBOX_DAYS", default=90)
-RETENTION_OUTBOX_RECORD_DAYS = env.int("RETENTION_OUTBOX_RECORD_DAYS", default=730)
+RETENTION_OUTBOX_RECORD_MONTHS = env.int("RETENTION_OUTBOX_RECORD_MONTHS", default=24)
 # Ineligible, unsuccessful and withdrawn applications: months after the decision; awarded ones: years.
 RETENTION_UNSUCCESSFUL_MONTHS = env.int("RETENTION_UNSUCCESSFUL_MONTHS", default=24)
 RETENTION_AWARDED_YEARS = env.int("RETENTION_AWARDED_YEARS", default=7)

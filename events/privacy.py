@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from crossector.core.models import User
 from crossector.core.privacy import Summary
-from crossector.core.retention import months_before
+from crossector.core.retention import retention_cutoff, retention_period
 
 from .models import Booking
 from .services import booking_cancel
@@ -85,7 +84,7 @@ def erase_for(user: User, *, now: datetime) -> Summary:
 
 def retention_sweep(*, now: datetime) -> dict[str, int]:
     """Bookings for events that ended more than RETENTION_BOOKING_MONTHS ago are anonymised (one UPDATE)."""
-    cutoff = months_before(now, settings.RETENTION_BOOKING_MONTHS)
+    cutoff = retention_cutoff(now=now, period=retention_period("bookings"))
     anonymised = (
         Booking.objects.filter(event__ends_at__lt=cutoff)
         .filter(Q(user__isnull=False) | ~Q(dietary_requirements="") | ~Q(access_requirements=""))

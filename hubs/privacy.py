@@ -5,13 +5,13 @@ Reached by `crossector.core.privacy` through its APP_PROVIDERS list; docs/privac
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.db.models import Q
 
 from crossector.core.models import User
 from crossector.core.privacy import Summary, emails_about_erase
+from crossector.core.retention import retention_cutoff, retention_period
 
 from .models import AbuseReport, Block, ConnectionRequest, HubFollow
 
@@ -97,7 +97,7 @@ def erasure_preview(user: User) -> Summary:
         ],
         kept=[
             "Reports other members made about you, if any, stay with the programme team for "
-            f"{settings.RETENTION_ABUSE_REPORT_MONTHS} months after they are handled, so that they can keep "
+            f"{retention_period('abuse_reports')} after they are handled, so that they can keep "
             "the network safe."
         ]
         if AbuseReport.objects.filter(reported=user).exists()
@@ -129,7 +129,8 @@ def erase_for(user: User, *, now: datetime) -> Summary:
 
 
 def retention_sweep(*, now: datetime) -> dict[str, int]:
-    """Handled abuse reports are deleted RETENTION_ABUSE_REPORT_MONTHS after staff handled them."""
-    cutoff = now - timedelta(days=30 * settings.RETENTION_ABUSE_REPORT_MONTHS)
+    """Handled abuse reports are deleted RETENTION_ABUSE_REPORT_MONTHS calendar months after staff handled
+    them (the notice's "2 years", to the day)."""
+    cutoff = retention_cutoff(now=now, period=retention_period("abuse_reports"))
     deleted, _ = AbuseReport.objects.filter(status=AbuseReport.Status.HANDLED, handled_at__lt=cutoff).delete()
     return {"abuse_reports_deleted": deleted}

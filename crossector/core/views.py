@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import health, selectors, services
+from . import health, retention, selectors, services
 from .caching import cache_anonymous_page
 from .forms import ProfileForm
 
@@ -21,7 +21,8 @@ def home(request):
 
 
 def privacy(request):
-    return render(request, "core/privacy.html")
+    # The retention table comes from the periods the sweeps enforce (crossector.core.retention.PERIODS).
+    return render(request, "core/privacy.html", {"retention_rows": retention.notice_rows()})
 
 
 def accessibility(request):

@@ -61,7 +61,7 @@ def test_confirmation_page_says_what_is_erased_and_what_is_kept_and_why(client):
     assert "This cannot be undone." in html
     assert "1 unsubmitted application" in html
     assert "for events that have not started yet will be cancelled" in html
-    assert "CSEA-24-0000" in html and "24 months after the decision" in html
+    assert "CSEA-24-0000" in html and "2 years after the decision" in html
     assert "stay in our event statistics" in html
     assert 'autocomplete="current-password"' in html
 
