@@ -211,27 +211,35 @@ def signatory_request_create(
     return request
 
 
-def signatory_request_for_token(token: str, *, now: datetime | None = None) -> SignatoryRequest | None:
-    """The live request behind a link; None for a guessed, used, replaced or expired link."""
+def signatory_request_for_token(
+    token: str, *, now: datetime | None = None, used: bool = False
+) -> SignatoryRequest | None:
+    """The live request behind a link; None for a guessed, replaced or expired link, and for a used one
+    unless `used` (a repeated upload is told the letter arrived)."""
     now = now or timezone.now()
-    return (
-        SignatoryRequest.objects.select_related("application__call", "application__applicant__profile")
-        .filter(token_hash=_hash(token), used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
-        .first()
+    found = SignatoryRequest.objects.select_related("application__call", "application__applicant__profile").filter(
+        token_hash=_hash(token), revoked_at__isnull=True, expires_at__gt=now
     )
+    return (found if used else found.filter(used_at__isnull=True)).first()
 
 
 @transaction.atomic
-def signatory_upload(*, token: str, upload, now: datetime | None = None) -> Document:
-    """The signatory's upload. The link works once: the request row is locked, checked and marked used."""
+def signatory_upload(*, token: str, upload, now: datetime | None = None) -> Document | None:
+    """The signatory's upload. The link works once: the request row is locked, checked and marked used.
+
+    A repeat of an upload that happened (a double-click, a resubmitted form) changes nothing and returns
+    the letter the link brought (None if the applicant has since removed it); the view says it arrived.
+    """
     now = now or timezone.now()
     request = (
         SignatoryRequest.objects.select_for_update()
-        .filter(token_hash=_hash(token), used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+        .filter(token_hash=_hash(token), revoked_at__isnull=True, expires_at__gt=now)
         .first()
     )
     if request is None:
         raise SignatoryRequest.DoesNotExist
+    if request.used_at is not None:
+        return Document.objects.filter(application_id=request.application_id, kind=request.kind).first()
     application = Application.objects.select_for_update().get(pk=request.application_id)
     if not application.is_draft:
         raise ApplicationError("This application has already been submitted, so the letter can no longer be added.")
@@ -305,11 +313,18 @@ def application_submit(*, application: Application, user, now: datetime | None =
 
 
 def application_withdraw(*, application: Application, user, now: datetime | None = None) -> Application:
-    """The applicant withdraws, at any time until a decision is made: a move in the workflow's one table."""
+    """The applicant withdraws, at any time until a decision is made: a move in the workflow's one table.
+
+    Withdrawing again (a double-click, two tabs) changes nothing and returns the withdrawn application.
+    """
     try:
         return workflow.application_transition(
             application=application, to_status=Application.Status.WITHDRAWN, actor=user, now=now
         )
+    except workflow.TransitionAlreadyMade as exc:
+        if exc.application.applicant_id != user.pk:
+            raise PermissionDenied from None
+        return exc.application
     except workflow.TransitionError as exc:
         raise ApplicationError(exc.message.removeprefix(f"{application}: ")) from exc
 

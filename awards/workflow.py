@@ -75,6 +75,15 @@ class TransitionError(Exception):
         self.message = message
 
 
+class TransitionAlreadyMade(TransitionError):
+    """The application is already in the status asked for: a repeat of a move that happened (a double-click,
+    two staff at once). Callers answering a person show the application as it now is, not an error."""
+
+    def __init__(self, message: str, application: Application):
+        super().__init__(message)
+        self.application = application
+
+
 def _label(status: str) -> str:
     return Status(status).label.lower() if status in Status.values else repr(status)
 
@@ -145,13 +154,16 @@ def application_transition(
     """Move one application to `to_status` if the table allows it, recording who, when and why.
 
     The row is locked first, so two staff (or a double-click) cannot both move it: the second finds it
-    already moved and is refused. Awarding sets `awarded_amount` (default: the amount requested; at most the
-    call's maximum). Reaching an outcome queues the outcome email once (key `application-<id>-outcome-<status>`);
-    if the email cannot be rendered nothing moves. Raises TransitionError with a message for staff.
+    already moved and gets TransitionAlreadyMade (a TransitionError) carrying the application. Awarding
+    sets `awarded_amount` (default: the amount requested; at most the call's maximum). Reaching an outcome
+    queues the outcome email once (key `application-<id>-outcome-<status>`); if the email cannot be rendered
+    nothing moves. Raises TransitionError with a message for staff.
     """
     now = now or timezone.now()
     locked = Application.objects.select_for_update(of=("self",)).select_related("call").get(pk=application.pk)
     allowed, reason = transition_check(application=locked, to_status=to_status, actor=actor)
+    if not allowed and locked.status == to_status:
+        raise TransitionAlreadyMade(f"{locked}: {reason}", locked)
     if not allowed:
         raise TransitionError(f"{locked}: {reason}")
     from_status = locked.status

@@ -217,14 +217,19 @@ class ApplicationToReviewAdmin(admin.ModelAdmin):
     def conflict_view(self, request, object_id):
         """The reviewer declares a conflict: their access ends as soon as it is saved."""
         assignment = (
-            ReviewerAssignment.objects.filter(
-                application_id=object_id, reviewer=request.user, conflict_declared_at__isnull=True
-            )
+            ReviewerAssignment.objects.filter(application_id=object_id, reviewer=request.user)
             .select_related("application")
             .first()
         )
         if assignment is None or not can_open_review_admin(request.user):
             raise Http404("No application to review here.")
+        if assignment.has_conflict:  # declared already: a repeat (double-click, second tab) is told so
+            if request.method != "POST":
+                raise Http404("No application to review here.")
+            self.message_user(
+                request, f"You had already declared a conflict of interest on {assignment.application}.", messages.INFO
+            )
+            return HttpResponseRedirect(reverse("admin:awards_applicationtoreview_changelist"))
         form = ConflictForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             services.conflict_declare(assignment=assignment, reason=form.cleaned_data["reason"], actor=request.user)

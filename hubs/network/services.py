@@ -117,6 +117,10 @@ def _locked(request: ConnectionRequest) -> ConnectionRequest:
     return ConnectionRequest.objects.select_for_update().get(pk=request.pk)
 
 
+# A reply that finds the request already answered the same way by the same person is a repeat (a double-click,
+# two tabs): it changes nothing and returns the request, so the person sees what happened rather than an error.
+
+
 def connection_request_accept(*, request: ConnectionRequest, user: User, now: datetime | None = None):
     """The recipient accepts a waiting request; from now on both see each other's email address."""
     now = now or timezone.now()
@@ -124,6 +128,10 @@ def connection_request_accept(*, request: ConnectionRequest, user: User, now: da
         request = _locked(request)
         if request.recipient_id != user.pk:
             raise NetworkError("Only the person who received this request can accept it.", code="not_recipient")
+        if request.status == ConnectionRequest.Status.ACCEPTED and not selectors.is_blocked_between(
+            a=request.sender, b=request.recipient
+        ):
+            return request
         if request.status != ConnectionRequest.Status.PENDING:
             raise NetworkError("This request has already been answered or withdrawn.", code="not_pending")
         if selectors.is_blocked_between(a=request.sender, b=request.recipient):
@@ -154,6 +162,8 @@ def connection_request_decline(*, request: ConnectionRequest, user: User, now: d
         request = _locked(request)
         if request.recipient_id != user.pk:
             raise NetworkError("Only the person who received this request can decline it.", code="not_recipient")
+        if request.status == ConnectionRequest.Status.DECLINED:
+            return request
         if request.status != ConnectionRequest.Status.PENDING:
             raise NetworkError("This request has already been answered or withdrawn.", code="not_pending")
         request.status = ConnectionRequest.Status.DECLINED
@@ -169,6 +179,8 @@ def connection_request_withdraw(*, request: ConnectionRequest, user: User, now: 
         request = _locked(request)
         if request.sender_id != user.pk:
             raise NetworkError("Only the person who sent this request can withdraw it.", code="not_sender")
+        if request.status == ConnectionRequest.Status.WITHDRAWN:
+            return request
         if request.status != ConnectionRequest.Status.PENDING:
             raise NetworkError("This request has already been answered, so it cannot be withdrawn.", code="not_pending")
         request.status = ConnectionRequest.Status.WITHDRAWN

@@ -64,6 +64,10 @@ def person_detail(request, user_id):
     )
 
 
+# Refusals that mean the request's effect is already there: the two are connected, or a request waits.
+REQUEST_ALREADY_MADE = ("pending", "connected")
+
+
 @profile_required
 def request_create(request, user_id):
     person = _person_or_404(request, user_id)
@@ -76,7 +80,11 @@ def request_create(request, user_id):
                 sender=request.user, recipient=person.user, message=form.cleaned_data["message"]
             )
         except services.NetworkError as error:
-            form.add_error(None, error.message)
+            if error.code not in REQUEST_ALREADY_MADE:
+                form.add_error(None, error.message)
+            else:  # a repeat (a double-click, a resubmitted form): the person's page, saying where things stand
+                messages.info(request, error.message)
+                return redirect("network:person", user_id=person.user_id)
         else:
             messages.success(
                 request, f"Your request has been sent to {person.full_name}. We will email you if they accept."

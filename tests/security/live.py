@@ -6,12 +6,15 @@ request here has its own HTTP connection (so its own server thread and database 
 """
 
 import http.client
+import http.cookies
 import secrets
 import threading
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.http import HttpRequest
 from django.test import Client
 
 from tests.conftest import login_with_mfa
@@ -24,6 +27,17 @@ class Answer:
     status: int
     location: str  # the path a redirect points to; "" for any other answer
     body: str
+    messages: tuple[tuple[str, str], ...] = ()  # the flash messages it set, as (level, text)
+
+
+def _flash_messages(response: http.client.HTTPResponse) -> tuple[tuple[str, str], ...]:
+    cookies = http.cookies.SimpleCookie()
+    for header in response.msg.get_all("Set-Cookie") or []:
+        cookies.load(header)
+    if "messages" not in cookies or not cookies["messages"].value:
+        return ()
+    decoded = CookieStorage(HttpRequest())._decode(cookies["messages"].value) or []
+    return tuple((message.level_tag, str(message.message)) for message in decoded)
 
 
 class Browser:
@@ -67,7 +81,7 @@ def _send(conn: http.client.HTTPConnection, path: str, browser: Browser, body: b
     text = response.read().decode("utf-8", "replace")
     location = response.getheader("Location") or ""
     conn.close()
-    return Answer(response.status, urlsplit(location).path if location else "", text)
+    return Answer(response.status, urlsplit(location).path if location else "", text, _flash_messages(response))
 
 
 def _connection(url: str) -> http.client.HTTPConnection:
