@@ -14,6 +14,10 @@ keepalive = 5
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
 accesslog = "-"
+# The access log records the path without the query string, and no Referer: searches carry what people typed
+# (a name in the people directory, ?q=..., or an email in the admin's search), and the Referer of the next
+# request repeats that URL. gunicorn's default format writes both ("%(r)s" is the raw request line).
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(M)sms'
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # gunicorn 25+ opens a control socket for `gunicornc` (change worker count, reload, shut down) at

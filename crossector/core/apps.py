@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Portal core"
 
     def ready(self):
+        from . import checks  # noqa: F401  (registers the deploy checks)
         from .caching import connect_signals
 
         connect_signals()

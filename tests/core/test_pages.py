@@ -54,6 +54,7 @@ def test_check_deploy_is_clean_with_the_documented_production_variables():
         "SECURE_HSTS_PRELOAD": "true",
         "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crossector"),
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "EMAIL_URL": "smtp+tls://user:password@smtp.example.org:587",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
