@@ -14,6 +14,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from crossector.core.minutes import MinuteDateTimeField, whole_minute_constraint
 from crossector.core.models import PriorityArea
 from crossector.core.vocabulary import Region, Sector
 
@@ -31,8 +32,10 @@ class AwardCall(models.Model):
     slug = models.SlugField(unique=True)
     summary = models.CharField(max_length=300)
     guidance = models.TextField(blank=True, help_text="Who can apply and how applications are assessed.")
-    opens_at = models.DateTimeField(help_text="UK time.")
-    closes_at = models.DateTimeField("deadline", help_text="UK time. A submission at this second or later is late.")
+    opens_at = MinuteDateTimeField(help_text="UK time, hours and minutes.")
+    closes_at = MinuteDateTimeField(
+        "deadline", help_text="UK time, hours and minutes. A submission at this minute or later is late."
+    )
     max_award = models.DecimalField(
         "maximum award (£)",
         max_digits=9,
@@ -75,6 +78,8 @@ class AwardCall(models.Model):
             models.CheckConstraint(
                 condition=models.Q(max_award__gt=0, max_award__lte=MAX_AWARD), name="call_max_award_within_scheme"
             ),
+            whole_minute_constraint("opens_at", model="call"),
+            whole_minute_constraint("closes_at", model="call"),
         ]
 
     def __str__(self):
@@ -199,7 +204,7 @@ class Application(models.Model):
     declare_employer_agrees = models.BooleanField(default=False)
     declare_data_use = models.BooleanField(default=False)
 
-    extension_until = models.DateTimeField(
+    extension_until = MinuteDateTimeField(
         "individual extension until",
         null=True,
         blank=True,
@@ -259,6 +264,7 @@ class Application(models.Model):
                 | models.Q(awarded_amount__gte=0, awarded_amount__lte=MAX_AWARD),
                 name="application_awarded_amount_range",
             ),
+            whole_minute_constraint("extension_until", model="application"),
         ]
 
     def __str__(self):

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from crossector.core.minutes import MinuteDateTimeField, whole_minute_constraint
 from crossector.core.models import PriorityArea
 from crossector.core.vocabulary import Sector
 from hubs.models import Hub
@@ -43,10 +44,11 @@ class Event(models.Model):
     online_url = models.URLField(
         "online joining link", blank=True, help_text="Shown only to people with a confirmed place."
     )
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    booking_opens_at = models.DateTimeField(null=True, blank=True, help_text="Blank: open as soon as published.")
-    booking_closes_at = models.DateTimeField(null=True, blank=True, help_text="Blank: open until the event starts.")
+    # Whole minutes (crossector.core.minutes): pages show hours and minutes, and the rules use the same moment.
+    starts_at = MinuteDateTimeField()
+    ends_at = MinuteDateTimeField()
+    booking_opens_at = MinuteDateTimeField(null=True, blank=True, help_text="Blank: open as soon as published.")
+    booking_closes_at = MinuteDateTimeField(null=True, blank=True, help_text="Blank: open until the event starts.")
     capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Blank: unlimited places.")
     waiting_list_enabled = models.BooleanField("waiting list", default=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -69,6 +71,10 @@ class Event(models.Model):
                 | Q(booking_opens_at__isnull=True)
                 | Q(booking_closes_at__gt=models.F("booking_opens_at")),
                 name="event_booking_closes_after_opens",
+            ),
+            *(
+                whole_minute_constraint(field, model="event")
+                for field in ("starts_at", "ends_at", "booking_opens_at", "booking_closes_at")
             ),
         ]
 
