@@ -1,40 +1,28 @@
-"""Exports of applications with their scores, as CSV and Excel, safe against spreadsheet formula injection.
+"""Exports of applications with their scores, as CSV and Excel.
 
-Every text cell that a spreadsheet could read as a formula (starting with =, +, -, @, a tab or a carriage
-return, after any leading spaces) gets a leading apostrophe (OWASP "CSV injection"). In Excel files text is
-also written as text cells, never as formulas, and numbers as numbers. A fixed number of queries: the
+UK time, the CSV byte-order mark and formula safety are crossector.core.exports' (one rule for every
+export): text that a spreadsheet could read as a formula gets a leading apostrophe, Excel cells are written
+with their own types and never as formulas, numbers as numbers. A fixed number of queries: the
 applications (with annotations from `selectors.applications_for_staff`), their partners, priority areas,
 the calls' criteria and the per-criterion means.
 """
 
-import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 
 import xlsxwriter
-from django.utils import timezone
 
-from . import rules, selectors
+from crossector.core.exports import XLSX_DATETIME_FORMAT, XLSX_OPTIONS, cell_text, csv_content, xlsx_write
+
+from . import selectors
 from .models import Application, ReviewCriterion
-
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def cell_safe(value: str) -> str:
-    """Text a spreadsheet shows as text: a leading apostrophe when it could start a formula."""
-    text = "" if value is None else str(value)
-    if text.lstrip(" ").startswith(FORMULA_TRIGGERS):
-        return "'" + text
-    return text
 
 
 @dataclass(frozen=True)
 class Export:
     headers: list[str]
-    rows: list[list]  # str, Decimal, int, datetime or None
+    rows: list[list]  # str, Decimal, int, aware datetime or None
 
 
 BASE_HEADERS = [
@@ -89,7 +77,7 @@ def applications_export(queryset: Iterable[Application]) -> Export:
                 a.title,
                 a.amount_requested,
                 a.awarded_amount,
-                timezone.localtime(a.submitted_at, rules.UK).replace(tzinfo=None) if a.submitted_at else None,
+                a.submitted_at,
                 a.review_count,
                 a.mean_score,
                 a.score_spread,
@@ -99,55 +87,27 @@ def applications_export(queryset: Iterable[Application]) -> Export:
     return Export(headers=BASE_HEADERS + [f"Mean: {t}" for t in titles], rows=rows)
 
 
-def _csv_value(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if isinstance(value, int):
-        return str(value)
-    return cell_safe(value)
-
-
-def applications_csv(queryset) -> str:
+def applications_csv(queryset) -> bytes:
     export = applications_export(queryset)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([cell_safe(h) for h in export.headers])
-    for row in export.rows:
-        writer.writerow([_csv_value(v) for v in row])
-    return out.getvalue()
+    return csv_content(export.headers, export.rows)
 
 
 def applications_xlsx(queryset) -> bytes:
     export = applications_export(queryset)
     out = io.BytesIO()
     # Never turn text into formulas, links or numbers: each cell is written with its own type below.
-    workbook = xlsxwriter.Workbook(
-        out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    )
+    workbook = xlsxwriter.Workbook(out, XLSX_OPTIONS)
     sheet = workbook.add_worksheet("Applications")
     bold = workbook.add_format({"bold": True})
     money = workbook.add_format({"num_format": "#,##0.00"})
     score = workbook.add_format({"num_format": "0.00"})
-    when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    when = workbook.add_format({"num_format": XLSX_DATETIME_FORMAT})
     for col, header in enumerate(export.headers):
-        sheet.write_string(0, col, cell_safe(header), bold)
+        sheet.write_string(0, col, cell_text(header), bold)
     money_cols = {BASE_HEADERS.index("Amount requested (£)"), BASE_HEADERS.index("Amount awarded (£)")}
     for r, row in enumerate(export.rows, start=1):
         for col, value in enumerate(row):
-            if value is None:
-                sheet.write_blank(r, col, None)
-            elif isinstance(value, datetime):
-                sheet.write_datetime(r, col, value, when)
-            elif isinstance(value, Decimal):
-                sheet.write_number(r, col, float(value), money if col in money_cols else score)
-            elif isinstance(value, int):
-                sheet.write_number(r, col, value)
-            else:
-                sheet.write_string(r, col, cell_safe(value))
+            xlsx_write(sheet, r, col, value, when=when, number=money if col in money_cols else score)
     sheet.freeze_panes(1, 1)
     sheet.set_column(0, 0, 16)
     sheet.set_column(1, len(export.headers) - 1, 20)

@@ -3,7 +3,7 @@ signatory links, reminders and "call now open" notices. Views, admin and tasks a
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -389,6 +389,11 @@ def deadline_reminders_send(*, now: datetime | None = None) -> int:
     sends one reminder for the nearest offset and records the earlier ones as passed. Nothing is sent at or
     after the deadline, nor to anyone who has submitted or withdrawn.
 
+    A row sent before its offset's moment for the call's current deadline was for an earlier deadline (the
+    call was moved later since): it no longer counts, and the claim takes it over, so the reminders for the
+    new deadline still go, once each. The rule reads the row against the deadline, so it holds however the
+    deadline changed. The outbox key names the deadline, for the same reason.
+
     Drafts are taken REMINDER_BATCH to a transaction: one commit per application made a sweep over
     10,000 drafts take about a minute (bench/notes.md).
     """
@@ -399,15 +404,31 @@ def deadline_reminders_send(*, now: datetime | None = None) -> int:
         if not due:
             continue
         nearest = due[0]
+        reminded = ReminderSent.objects.filter(offset_days=nearest, sent_at__gte=_reminder_moment(call, nearest))
         pending = list(
             Application.objects.filter(call=call, status=Application.Status.DRAFT)
-            .exclude(reminders_sent__offset_days=nearest)
+            .exclude(pk__in=reminded.values("application_id"))
             .order_by("pk")
             .values_list("pk", flat=True)
         )
         for start in range(0, len(pending), REMINDER_BATCH):
             count += _deadline_reminders_batch(call, pending[start : start + REMINDER_BATCH], due=due, now=now)
     return count
+
+
+def reminder_key(*, application_id: int, offset_days: int, call: AwardCall) -> str:
+    """One reminder per application, offset and deadline: the deadline, in UTC, is part of the outbox key."""
+    return f"application-{application_id}-reminder-{offset_days}-{call.closes_at.astimezone(UTC):%Y%m%dT%H%MZ}"
+
+
+def _reminder_moment(call: AwardCall, offset_days: int) -> datetime:
+    """When the reminder `offset_days` before this call's current deadline falls due."""
+    return call.closes_at - timedelta(days=offset_days)
+
+
+def _days_left(call: AwardCall, now: datetime) -> int:
+    """Calendar days in the UK from today to the deadline's day: 0 is today, 1 tomorrow (what the email says)."""
+    return (timezone.localtime(call.closes_at, rules.UK).date() - timezone.localtime(now, rules.UK).date()).days
 
 
 def _deadline_reminders_batch(call: AwardCall, ids: list[int], *, due: list[int], now: datetime) -> int:
@@ -421,7 +442,9 @@ def _deadline_reminders_batch(call: AwardCall, ids: list[int], *, due: list[int]
             # Their own deadline (an extension): the call's reminders would give the wrong date.
             if not (application.extension_until and application.deadline > call.closes_at)
         ]
-        claimed = _reminders_claim([a.pk for a in drafts], offset_days=nearest, now=now)
+        claimed = _reminders_claim(
+            [a.pk for a in drafts], offset_days=nearest, now=now, stale_before=_reminder_moment(call, nearest)
+        )
         ReminderSent.objects.bulk_create(
             [ReminderSent(application_id=pk, offset_days=o, sent_at=now) for pk in claimed for o in due[1:]],
             ignore_conflicts=True,
@@ -437,9 +460,9 @@ def _deadline_reminders_batch(call: AwardCall, ids: list[int], *, due: list[int]
                     "application": application,
                     "call": call,
                     "deadline": rules.format_uk(call.closes_at),
-                    "days": nearest,
+                    "days": _days_left(call, now),
                 },
-                idempotency_key=f"application-{application.pk}-reminder-{nearest}",
+                idempotency_key=reminder_key(application_id=application.pk, offset_days=nearest, call=call),
                 user=application.applicant,
             )
     return len(claimed)
@@ -447,12 +470,17 @@ def _deadline_reminders_batch(call: AwardCall, ids: list[int], *, due: list[int]
 
 _CLAIM_REMINDERS = (
     "INSERT INTO {table} ({application}, {offset}, {sent_at}) VALUES {rows} "
-    "ON CONFLICT ({application}, {offset}) DO NOTHING RETURNING {application}"
+    "ON CONFLICT ({application}, {offset}) DO UPDATE SET {sent_at} = EXCLUDED.{sent_at} "
+    "WHERE {table}.{sent_at} < %s RETURNING {application}"
 )
 
 
-def _reminders_claim(application_ids: list[int], *, offset_days: int, now: datetime) -> set[int]:
-    """Insert the ReminderSent rows that do not exist yet; the applications whose row this call inserted."""
+def _reminders_claim(
+    application_ids: list[int], *, offset_days: int, now: datetime, stale_before: datetime
+) -> set[int]:
+    """Insert the ReminderSent rows that do not exist yet, or take over those sent before `stale_before` (for an
+    earlier deadline); the applications whose row this call wrote. A row another sweep has just written is
+    newer than `stale_before`, so two sweeps at once still claim each row once."""
     if not application_ids:
         return set()
     meta, quote = ReminderSent._meta, connection.ops.quote_name
@@ -465,6 +493,7 @@ def _reminders_claim(application_ids: list[int], *, offset_days: int, now: datet
     )
     stamp = meta.get_field("sent_at").get_db_prep_save(now, connection)
     params = [value for pk in application_ids for value in (pk, offset_days, stamp)]
+    params.append(meta.get_field("sent_at").get_db_prep_save(stale_before, connection))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0] for row in cursor.fetchall()}

@@ -9,16 +9,14 @@ from django.utils.safestring import mark_safe
 from hubs.permissions import hubs_managed_by, is_hub_organiser
 
 from . import selectors, services
-from .exports import attendees_csv
+from .exports import attendees_csv_response
 from .forms import AttendeeEmailForm
 from .models import Booking, Event
 from .permissions import bookings_managed_by, events_managed_by
 
 
 def _csv_response(bookings, filename: str) -> HttpResponse:
-    response = HttpResponse(attendees_csv(bookings), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attendees_csv_response(bookings, filename=filename)
 
 
 class BookingInline(admin.TabularInline):

@@ -7,10 +7,10 @@ one counts the first one's booking.
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from crossector.core.models import User
@@ -234,23 +234,33 @@ def event_update_notify(*, event: Event, changed_fields: Iterable[str], now: dat
         return len(bookings)
 
 
+def reminder_key_suffix(event: Event) -> str:
+    """One day-before reminder per booking per start time: the start, in UTC, is part of the outbox key."""
+    return f"-{event.starts_at.astimezone(UTC):%Y%m%dT%H%MZ}"
+
+
 def reminders_send_due(*, now: datetime | None = None, limit: int = REMINDER_BATCH) -> int:
     """Queue the day-before reminder for every confirmed booking of a published event that starts
-    within the next 24 hours, exactly once per booking.
+    within the next 24 hours, exactly once per booking and start time.
 
     Exactly once holds however the sweep runs: rows are claimed with FOR UPDATE SKIP LOCKED so two
     sweeps at the same moment take different rows; reminder_sent_at is set in the same transaction
-    as the outbox row; and the outbox key "booking-<id>-reminder" is unique, so even a repeat that
-    slipped past both would not write a second email. A late sweep still sends, as long as the event
-    has not started.
+    as the outbox row; and the outbox key "booking-<id>-reminder-<start>" is unique, so even a repeat
+    that slipped past both would not write a second email. A late sweep still sends, as long as the
+    event has not started.
+
+    A mark older than the day before the event's current start was for an earlier date: the event has
+    been moved later since, so the reminder for the new date is still owed. The rule reads the mark
+    against the start, so it holds however the start changed (admin, service, shell). Moving an event
+    earlier leaves the mark, which then falls inside the new window: nobody is reminded twice.
     """
     now = now or timezone.now()
     with transaction.atomic():
         due = list(
             Booking.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(
+                Q(reminder_sent_at__isnull=True) | Q(reminder_sent_at__lt=F("event__starts_at") - REMINDER_WINDOW),
                 status=Booking.Status.CONFIRMED,
-                reminder_sent_at__isnull=True,
                 event__status=Event.Status.PUBLISHED,
                 event__starts_at__gt=now,
                 event__starts_at__lte=now + REMINDER_WINDOW,
@@ -259,7 +269,9 @@ def reminders_send_due(*, now: datetime | None = None, limit: int = REMINDER_BAT
             .order_by("event__starts_at", "pk")[:limit]
         )
         for booking in due:
-            emails.booking_email(booking=booking, kind="booking_reminder")
+            emails.booking_email(
+                booking=booking, kind="booking_reminder", key_suffix=reminder_key_suffix(booking.event)
+            )
         Booking.objects.filter(pk__in=[b.pk for b in due]).update(reminder_sent_at=now)
     return len(due)
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from crossector.core.access import Role
+from crossector.core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, attachment
 from crossector.core.models import PriorityArea
 from crossector.core.text import TextRuleMixin
 from crossector.core.vocabulary import Sector
@@ -383,15 +384,10 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     def _export_response(self, queryset, fmt: str) -> HttpResponse:
         stamp = timezone.localtime(timezone.now(), rules.UK).strftime("%Y-%m-%d-%H%M")
+        filename = f"applications-{stamp}.{fmt}"
         if fmt == "xlsx":
-            response = HttpResponse(
-                exports.applications_xlsx(queryset),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-        else:
-            response = HttpResponse(exports.applications_csv(queryset), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="applications-{stamp}.{fmt}"'
-        return response
+            return attachment(exports.applications_xlsx(queryset), filename=filename, content_type=XLSX_CONTENT_TYPE)
+        return attachment(exports.applications_csv(queryset), filename=filename, content_type=CSV_CONTENT_TYPE)
 
     def export_view(self, request, fmt):
         """The list as filtered, searched and sorted on screen, every page of it."""

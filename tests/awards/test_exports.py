@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from awards import exports
 from awards.models import Application, PartnerOrganisation, ReviewCriterion, ReviewScore
+from crossector.core.exports import cell_text
 from tests.awards.staff import reviewer, submitted
 from tests.awards.test_admin_applications import add_review
 from tests.conftest import login_with_mfa
@@ -23,7 +23,7 @@ HOSTILE = ['=HYPERLINK("http://evil.example","x")', "+1+2", "-3+4", "@SUM(A1)", 
 
 
 def _csv_rows(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def _xlsx_parts(response) -> tuple[list[str], str]:
@@ -36,9 +36,9 @@ def _xlsx_parts(response) -> tuple[list[str], str]:
 
 def test_cell_safe_prefixes_every_formula_trigger_and_leaves_plain_text():
     for value in HOSTILE:
-        assert exports.cell_safe(value) == "'" + value
+        assert cell_text(value) == "'" + value
     for value in ("Cardiff", "AI – pathology", "3 months", "", "O'Neill"):
-        assert exports.cell_safe(value) == value
+        assert cell_text(value) == value
 
 
 def test_csv_export_of_hostile_values_starts_every_cell_as_text(staff_client):

@@ -40,5 +40,5 @@ def test_sweep_sends_more_than_one_batch_of_real_reminders(monkeypatch):
     for _ in range(5):
         Booking.objects.create(event=event, user=person(), status=Booking.Status.CONFIRMED)
     assert tasks.event_reminders_sweep() == 5
-    assert OutboundEmail.objects.filter(idempotency_key__endswith="-reminder").count() == 5
+    assert OutboundEmail.objects.filter(idempotency_key__contains="-reminder-").count() == 5
     assert tasks.event_reminders_sweep() == 0

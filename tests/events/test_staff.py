@@ -5,10 +5,10 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from crossector.core.exports import cell_text as csv_safe
 from crossector.core.models import OutboundEmail
 from crossector.core.vocabulary import Sector
 from events import selectors
-from events.exports import csv_safe
 from events.models import Booking, Event
 from events.permissions import organisers_group_ensure
 from tests.conftest import login_with_mfa
@@ -78,7 +78,7 @@ def test_admin_exports_attendees_as_safe_csv(client, staff_user):
         reverse("admin:events_event_changelist"), {"action": "export_attendees", "_selected_action": [event.pk]}
     )
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) == 2  # header + the one active booking
     assert rows[1][0] == "'=cmd|' /C calc'!A0"
     assert rows[1][7] == "'@SUM(1)"
