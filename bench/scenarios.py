@@ -129,7 +129,13 @@ def deadline_rush(cfg, applicant_sessions: dict, tag: str) -> dict:
     rng = random.Random(tag)
     now = timezone.now()
     lead = 3.0  # seconds for the load generator to start
-    deadline = (now + timedelta(seconds=lead + 0.7 * window)).replace(microsecond=0)
+    # Deadlines are whole minutes (crossector/core/minutes.py): take the first whole minute after the lead and
+    # start the window later by the difference, so the deadline still passes at 70% of it.
+    earliest = now + timedelta(seconds=lead + 0.7 * window)
+    deadline = earliest.replace(second=0, microsecond=0)
+    if deadline < earliest:
+        deadline += timedelta(minutes=1)
+    lead = (deadline - now).total_seconds() - 0.7 * window
     call = seed.award_call(
         slug=f"bench-deadline-{tag}", name=f"Deadline rush {tag}", opens_at=now - timedelta(days=30), closes_at=deadline
     )
