@@ -356,7 +356,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # pypdf warns about every quirk of every uploaded PDF it parses (awards/pdf.py logs refusals itself).
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "pypdf": {"level": "ERROR"}},
 }
 
 # Publishing to a broker that is down must fail fast; the outbox keeps the email.

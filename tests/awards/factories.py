@@ -11,12 +11,36 @@ from crossector.core.vocabulary import Sector
 from tests.factories import person
 
 
-def pdf_bytes(text: str = "Letter of support", padding: int = 0) -> bytes:
-    """A small, valid PDF: header, one object, and a trailer whose startxref points inside the file."""
-    body = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + b"%" + b"x" * padding + b"\n"
-    body += f"% {text}\n".encode()
+def pdf_bytes(text: str = "Letter of support", padding: int = 0, pages: int = 1) -> bytes:
+    """A small, valid PDF written by hand: catalog, page tree, `pages` A4 pages showing `text` in
+    Helvetica, a cross-reference table with every object's offset, and a trailer. `padding` adds a
+    comment of that many bytes before the cross-reference table (for size limits)."""
+    escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("latin-1", "replace")
+    content = b"BT /F1 12 Tf 72 770 Td (" + escaped + b") Tj ET"
+    font = 3 + 2 * pages
+    kids = " ".join(f"{3 + 2 * n} 0 R" for n in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode(),
+    ]
+    for n in range(pages):
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {4 + 2 * n} 0 R "
+            f"/Resources << /Font << /F1 {font} 0 R >> >> >>".encode()
+        )
+        objects.append(f"<< /Length {len(content)} >>\nstream\n".encode() + content + b"\nendstream")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    body = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
+    offsets = []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += f"{number} 0 obj\n".encode() + obj + b"\nendobj\n"
+    if padding:
+        body += b"%" + b"x" * padding + b"\n"
     xref_at = len(body)
-    body += b"xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Root 1 0 R >>\n"
+    body += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    body += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    body += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
     return body + f"startxref\n{xref_at}\n%%EOF\n".encode()
 
 

@@ -192,3 +192,293 @@ def test_private_media_is_outside_every_static_root():
         assert not private.is_relative_to(public) and not public.is_relative_to(private)
     assert not getattr(settings, "WHITENOISE_ROOT", None)
     assert settings.STORAGES["default"]["OPTIONS"]["base_url"] is None
+
+
+# --- The PDF check: parsed with pypdf (awards/pdf.py) ------------------------------------------------------
+
+PDFS = Path(__file__).parent / "pdfs"
+
+
+def _written(objects: list[bytes], *, trailer: bytes = b"") -> bytes:
+    """A PDF from numbered objects (1 is the catalog), with a correct cross-reference table."""
+    body = b"%PDF-1.7\n"
+    offsets = []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += f"{number} 0 obj\n".encode() + obj + b"\nendobj\n"
+    xref_at = len(body)
+    body += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    body += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    body += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R ".encode() + trailer + b">>\n"
+    return body + f"startxref\n{xref_at}\n%%EOF\n".encode()
+
+
+def _one_page(page_extra: bytes = b"", catalog_extra: bytes = b"", more: list[bytes] = ()) -> bytes:
+    return _written(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b">>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] " + page_extra + b">>",
+            *more,
+        ]
+    )
+
+
+def _pypdf(pages: int = 1, *, build=None, compress: bool = False) -> bytes:
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(595, 842)
+    if build:
+        build(writer)
+    if compress:
+        writer.compress_identical_objects()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _with_link_and_outline(writer):
+    from pypdf.annotations import Link
+
+    writer.add_annotation(0, Link(rect=(50, 50, 200, 80), url="https://acmedsci.ac.uk/"))
+    writer.add_outline_item(title="Employment", page_number=0)
+    writer.add_metadata({"/Title": "CV", "/Author": "A. Applicant"})
+
+
+def _incremental_update() -> bytes:
+    import pypdf
+
+    writer = pypdf.PdfWriter(io.BytesIO(pdf_bytes("First version")), incremental=True)
+    writer.add_metadata({"/Title": "Second version"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _problem(data: bytes) -> str | None:
+    from awards.pdf import pdf_problem
+
+    return pdf_problem(SimpleUploadedFile("document.pdf", data, content_type="application/pdf"))
+
+
+ACCEPTED = {
+    "hand-written 1 page": lambda: pdf_bytes(),
+    "hand-written 12 pages": lambda: pdf_bytes("CV (page) \\ text", pages=12),
+    "pypdf 3 pages": lambda: _pypdf(3),
+    "pypdf 300 pages (the limit)": lambda: _pypdf(300),
+    "pypdf with web link, outline, metadata": lambda: _pypdf(2, build=_with_link_and_outline),
+    "pypdf compressed": lambda: _pypdf(2, compress=True),
+    "incremental update": _incremental_update,
+    "trailing bytes after %%EOF": lambda: pdf_bytes() + b"\r\n\x00\x00",
+    "cairo": lambda: (PDFS / "cairo-2-pages.pdf").read_bytes(),
+    "chromium print to PDF": lambda: (PDFS / "chromium-letter.pdf").read_bytes(),
+}
+
+
+@pytest.mark.parametrize("make", ACCEPTED.values(), ids=ACCEPTED.keys())
+def test_pdfs_real_writers_produce_are_accepted(make):
+    assert _problem(make()) is None
+
+
+UNREADABLE = "could not be read as a PDF"
+NOT_COMPLETE = "not a complete PDF"
+REFUSED = {
+    "the 22-byte file": (b"%PDF-startxref 0 %%EOF", UNREADABLE),
+    "HTML between the markers": (
+        b"%PDF-1.4\n<html><body><h1>CV</h1><script>alert(1)</script></body></html>\nstartxref\n0\n%%EOF\n",
+        UNREADABLE,
+    ),
+    "catalog with no page tree": (_written([b"<< /Type /Catalog >>"]), UNREADABLE),
+    "no trailer /Root": (pdf_bytes().replace(b"/Root 1 0 R", b"/Info 1 0 R"), UNREADABLE),
+    "page tree with no pages": (
+        _written([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]),
+        "has no pages",
+    ),
+    "cut off before the trailer": (pdf_bytes()[:-60], NOT_COMPLETE),
+    "cut in the middle, trailer kept": (pdf_bytes()[:60] + pdf_bytes()[-40:], NOT_COMPLETE),
+    "zeroed in the middle": (pdf_bytes()[:100] + bytes(len(pdf_bytes()) - 200) + pdf_bytes()[-100:], "has no pages"),
+    "page tree that loops": (
+        _written(
+            [
+                b"<< /Type /Catalog /Pages 2 0 R >>",
+                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>",
+            ]
+        ),
+        UNREADABLE,
+    ),
+    "random bytes after the header": (b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\nstartxref\n9\n%%EOF\n", UNREADABLE),
+}
+
+
+@pytest.mark.parametrize(("data", "message"), REFUSED.values(), ids=REFUSED.keys())
+def test_what_does_not_parse_as_a_pdf_with_pages_is_refused(data, message):
+    assert message in (_problem(data) or "accepted")
+
+
+@pytest.mark.parametrize(
+    "encrypt",
+    [
+        lambda w: w.encrypt("secret", algorithm="AES-256"),
+        lambda w: w.encrypt("secret", algorithm="AES-128"),
+        lambda w: w.encrypt("secret", algorithm="RC4-40"),
+        lambda w: w.encrypt("", owner_password="owner", algorithm="AES-256"),  # opens, but "restricted"
+    ],
+    ids=["AES-256 password", "AES-128 password", "RC4 password", "owner password only"],
+)
+def test_encrypted_pdfs_are_refused_with_what_to_do(encrypt):
+    assert _problem(_pypdf(1, build=encrypt)) == (
+        "The selected PDF is protected with a password or encryption, so reviewers may not be able to open it. "
+        "Remove the password and upload again."
+    )
+
+
+def _open_action_js(writer):
+    from pypdf.actions import JavaScript
+
+    writer.add_open_action(JavaScript("app.alert('hello');"))
+
+
+JS = b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>"
+SCRIPTED = {
+    "document JavaScript (pypdf add_open_action)": _pypdf(1, build=_open_action_js),
+    "catalog /OpenAction": _one_page(catalog_extra=b"/OpenAction " + JS),
+    "catalog /AA will-close": _one_page(catalog_extra=b"/AA << /WC " + JS + b" >>"),
+    "page /AA on open": _one_page(page_extra=b"/AA << /O " + JS + b" >>"),
+    "link annotation": _one_page(
+        page_extra=b"/Annots [4 0 R]", more=[b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A " + JS + b" >>"]
+    ),
+    "JS as a stream": _one_page(
+        catalog_extra=b"/OpenAction << /S /JavaScript /JS 4 0 R >>",
+        more=[b"<< /Length 12 >>\nstream\napp.alert(1)\nendstream"],
+    ),
+    "JS at the end of an action chain": _one_page(
+        catalog_extra=b"/OpenAction << /S /URI /URI (https://x.org) /Next [4 0 R] >>", more=[JS]
+    ),
+    "action type held indirectly": _one_page(catalog_extra=b"/OpenAction << /S 4 0 R /F (x) >>", more=[b"/JavaScript"]),
+    "launch a program": _one_page(catalog_extra=b"/OpenAction << /S /Launch /F (cmd.exe) >>"),
+    "form field action": _one_page(
+        catalog_extra=b"/AcroForm << /Fields [4 0 R] >>", more=[b"<< /FT /Tx /T (name) /AA << /K " + JS + b" >> >>"]
+    ),
+    "XFA form": _one_page(
+        catalog_extra=b"/AcroForm << /Fields [] /XFA 4 0 R >>", more=[b"<< /Length 7 >>\nstream\n<xdp/>\nendstream"]
+    ),
+}
+
+
+@pytest.mark.parametrize("data", SCRIPTED.values(), ids=SCRIPTED.keys())
+def test_pdfs_with_scripts_or_launch_actions_are_refused(data):
+    assert "contains scripts or actions that run when it is opened" in (_problem(data) or "accepted")
+
+
+def test_a_web_link_is_not_a_script():
+    assert _problem(_one_page(catalog_extra=b"/OpenAction << /S /URI /URI (https://acmedsci.ac.uk/) >>")) is None
+
+
+@pytest.mark.parametrize(
+    ("data", "count"),
+    [
+        (lambda: _pypdf(301), 301),
+        (
+            lambda: _written(
+                [
+                    b"<< /Type /Catalog /Pages 2 0 R >>",
+                    b"<< /Type /Pages /Kids [3 0 R] /Count 99999999 >>",
+                    b"<< /Type /Page /Parent 2 0 R >>",
+                ]
+            ),
+            99999999,
+        ),
+    ],
+    ids=["301 pages", "declares 99,999,999 pages"],
+)
+def test_page_count_is_bounded(data, count):
+    assert _problem(data()) == f"The selected PDF must have at most 300 pages (this one has {count})."
+
+
+def test_a_page_tree_wider_than_its_count_is_refused_quickly():
+    import time
+
+    kids = " ".join(f"{n} 0 R" for n in range(3, 20_003)).encode()
+    data = _written(
+        [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [" + kids + b"] /Count 1 >>"]
+        + [b"<< /Type /Page /Parent 2 0 R >>"] * 20_000
+    )
+    started = time.monotonic()
+    assert UNREADABLE in _problem(data)
+    assert time.monotonic() - started < 5
+
+
+def test_a_document_too_big_to_walk_is_refused_not_waved_through(monkeypatch):
+    import awards.pdf
+
+    monkeypatch.setattr(awards.pdf, "MAX_OBJECTS", 20)
+    annots = [b"<< /Type /Annot /Subtype /Text /Rect [0 0 1 1] >>"] * 30
+    refs = " ".join(f"{n} 0 R" for n in range(4, 34)).encode()
+    assert "too complex for us to check" in _problem(_one_page(page_extra=b"/Annots [" + refs + b"]", more=annots))
+
+
+# Every way a document reaches an application runs the same check: the applicant's documents page, the
+# service behind it, and the signatory's private link (the admin cannot add or replace documents).
+
+BAD_UPLOADS = {
+    "22 bytes": (b"%PDF-startxref 0 %%EOF", UNREADABLE),
+    "encrypted": (None, "Remove the password and upload again."),
+    "scripted": (None, "contains scripts"),
+}
+
+
+def _bad(kind):
+    data, message = BAD_UPLOADS[kind]
+    if kind == "encrypted":
+        data = _pypdf(1, build=lambda w: w.encrypt("secret", algorithm="AES-256"))
+    elif kind == "scripted":
+        data = _pypdf(1, build=_open_action_js)
+    return SimpleUploadedFile("cv.pdf", data, content_type="application/pdf"), message
+
+
+@pytest.mark.parametrize("kind", BAD_UPLOADS)
+def test_the_documents_page_refuses_with_the_message_and_saves_nothing(applicant_client, draft, kind):
+    upload, message = _bad(kind)
+    good = SimpleUploadedFile("letter.pdf", (PDFS / "chromium-letter.pdf").read_bytes(), content_type="application/pdf")
+    response = applicant_client.post(
+        f"/awards/{draft.call.slug}/apply/documents/", {"cv": upload, "partner_letter": good}
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert set(Document.objects.filter(application=draft).values_list("kind", flat=True)) == {"partner_letter"}
+
+
+@pytest.mark.parametrize("kind", BAD_UPLOADS)
+def test_the_upload_service_refuses_whoever_calls_it(draft, kind):
+    from awards import services
+
+    upload, message = _bad(kind)
+    with pytest.raises(services.ApplicationError) as refused:
+        services.document_upload(application=draft, user=draft.applicant, kind="cv", upload=upload)
+    assert message in refused.value.message
+    assert not Document.objects.filter(application=draft).exists()
+
+
+@pytest.mark.parametrize("kind", BAD_UPLOADS)
+def test_the_signatory_link_refuses_with_the_message_and_stays_usable(client, draft, kind):
+    import re
+
+    from awards import services
+    from crossector.core.models import OutboundEmail
+
+    services.signatory_request_create(
+        application=draft, user=draft.applicant, kind="employer_statement", name="Dr Head", email="head@example.org"
+    )
+    body = OutboundEmail.objects.filter(to="head@example.org").latest("created_at").body_text
+    link = re.search(r"(/awards/letters/[^/\s]+/)", body).group(1)
+    upload, message = _bad(kind)
+    response = client.post(link, {"letter": upload})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Document.objects.filter(application=draft).exists()
+    good = SimpleUploadedFile("signed.pdf", (PDFS / "cairo-2-pages.pdf").read_bytes(), content_type="application/pdf")
+    assert "has been received" in client.post(link, {"letter": good}).content.decode()
+    assert Document.objects.get(application=draft).uploaded_by_signatory
