@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from crossector.core.minutes import MinuteDateTimeField, whole_minute_constraint
 from crossector.core.models import PriorityArea
+from crossector.core.money import MoneyField
 from crossector.core.vocabulary import Region, Sector
 
 MAX_AWARD = Decimal("100000.00")
@@ -36,7 +37,7 @@ class AwardCall(models.Model):
     closes_at = MinuteDateTimeField(
         "deadline", help_text="UK time, hours and minutes. A submission at this minute or later is late."
     )
-    max_award = models.DecimalField(
+    max_award = MoneyField(
         "maximum award (£)",
         max_digits=9,
         decimal_places=2,
@@ -214,7 +215,7 @@ class Application(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    awarded_amount = models.DecimalField(
+    awarded_amount = MoneyField(
         "amount awarded (£)",
         max_digits=9,
         decimal_places=2,
@@ -310,7 +311,7 @@ class CostLine(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="cost_lines")
     category = models.CharField(max_length=16, choices=Category.choices, blank=True)
-    amount = models.DecimalField("amount (£)", max_digits=9, decimal_places=2, null=True, blank=True)
+    amount = MoneyField("amount (£)", max_digits=9, decimal_places=2, null=True, blank=True)
     justification = models.TextField(blank=True)
 
     class Meta:

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crossector.core.models import OutboundEmail
+from crossector.core.money import format_pounds
 from crossector.core.services import email_queue_template
 
 from .models import Application, ApplicationEvent, AwardCall, OutcomeEmailTemplate
@@ -30,7 +31,7 @@ CONTEXT_VARIABLES = {
     "reference": "The application reference, e.g. CSEA-2025-0007",
     "call_name": "The name of the call",
     "proposal_title": "The proposal title",
-    "awarded_amount": "The amount awarded, e.g. £45,000.00 (empty unless awarded)",
+    "awarded_amount": "The amount awarded, e.g. £45,000 (empty unless awarded)",
     "portal_url": "The link to the application on the portal",
 }
 
@@ -45,7 +46,7 @@ SAMPLE_CONTEXT = {
     "reference": "CSEA-2025-0001",
     "call_name": "Cross-Sector Experience Awards",
     "proposal_title": "AI for pathology triage",
-    "awarded_amount": "£45,000.00",
+    "awarded_amount": "£45,000",
     "portal_url": "",  # filled with the site address when used
 }
 
@@ -147,7 +148,7 @@ def outcome_context(application: Application) -> dict[str, str]:
         "reference": application.reference,
         "call_name": application.call.name,
         "proposal_title": application.title,
-        "awarded_amount": f"£{amount:,.2f}" if amount is not None else "",
+        "awarded_amount": format_pounds(amount),
         "portal_url": portal_url(application),
     }
 
@@ -165,7 +166,7 @@ def outcome_email_preview(
         from .workflow import amount_requested
 
         amount = awarded_amount if awarded_amount is not None else amount_requested(application)
-        context["awarded_amount"] = f"£{amount:,.2f}"
+        context["awarded_amount"] = format_pounds(amount)
     wording = outcome_wording(call=application.call, outcome=outcome, templates=templates)
     return outcome_render(subject=wording.subject, body=wording.body, context=context)
 

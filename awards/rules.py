@@ -4,7 +4,6 @@ Forms call these when an applicant saves (format), `application_problems` lists 
 they check their answers or submit (completeness). Who may see an application is `awards.access`.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -12,16 +11,17 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from crossector.core import words
+from crossector.core.money import format_pounds
+from crossector.core.words import word_count  # noqa: F401 - rules.word_count, as before
+
 from .models import SIGNED_KINDS, Application, DocumentKind
 
 UK = ZoneInfo("Europe/London")
 
-WORD_LIMITS = {"summary": 250, "why_now": 500, "benefits": 500, "lasting_links": 300}
-_WORD = re.compile(r"\S+")
-
-
-def word_count(text: str) -> int:
-    return len(_WORD.findall(text or ""))
+# Every long answer has a word limit (crossector.core.words): the proposal's here, one cost line's below.
+WORD_LIMITS = {"summary": 250, "aims": 500, "why_now": 500, "benefits": 500, "lasting_links": 300}
+JUSTIFICATION_WORD_LIMIT = 150
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def costs_total(amounts) -> Decimal:
 
 def costs_problem(*, total: Decimal, maximum: Decimal) -> str | None:
     if total > maximum:
-        return f"The total, £{total:,.2f}, is more than this call's maximum of £{maximum:,.2f}."
+        return f"The total, {format_pounds(total)}, is more than this call's maximum of {format_pounds(maximum)}."
     return None
 
 
@@ -91,9 +91,7 @@ def start_date_problem(*, start, call) -> str | None:
 
 def word_limit_problem(*, field: str, text: str) -> str | None:
     limit = WORD_LIMITS.get(field)
-    if limit and (count := word_count(text)) > limit:
-        return f"Use {limit} words or fewer (you have {count})."
-    return None
+    return words.word_limit_problem(text=text, limit=limit) if limit else None
 
 
 def application_problems(application: Application) -> list[Problem]:
@@ -148,11 +146,11 @@ def application_problems(application: Application) -> list[Problem]:
     if not list(a.priority_areas.all()):
         problems.append(Problem("proposal", "id_priority_areas_0", "Choose at least one priority area"))
 
-    need("costs", "start_date", a.start_date, "a start date")
+    need("costs", "start_date_0", a.start_date, "a start date")
     need("costs", "duration_months", a.duration_months, "the duration in months")
     need("costs", "fte_percent", a.fte_percent, "the time you will spend on the placement")
     if msg := start_date_problem(start=a.start_date, call=call):
-        problems.append(Problem("costs", "id_start_date", msg))
+        problems.append(Problem("costs", "id_start_date_0", msg))
     if msg := duration_problem(months=a.duration_months, call=call):
         problems.append(Problem("costs", "id_duration_months", msg))
     lines = list(a.cost_lines.all())

@@ -13,6 +13,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from crossector.core.money import format_pounds
+
 from . import outcomes
 from .models import Application, ApplicationEvent
 
@@ -178,7 +180,7 @@ def application_transition(
         maximum = locked.call.max_award
         if amount < 0 or amount > maximum:
             raise TransitionError(
-                f"{locked}: the amount awarded must be between £0 and the call's maximum of £{maximum:,.2f}."
+                f"{locked}: the amount awarded must be between £0 and the call's maximum of {format_pounds(maximum)}."
             )
         locked.awarded_amount = amount
         fields.append("awarded_amount")

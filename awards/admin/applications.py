@@ -17,12 +17,21 @@ from django.utils.html import format_html
 from crossector.core.access import Role
 from crossector.core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, attachment
 from crossector.core.models import PriorityArea
+from crossector.core.money import MoneyFormField, format_pounds
 from crossector.core.text import TextRuleMixin
 from crossector.core.vocabulary import Sector
 
 from .. import exports, outcomes, rules, selectors, workflow
 from ..access import application_for_role
-from ..models import Application, ApplicationEvent, Document, PartnerOrganisation, ReviewerAssignment, SignatoryRequest
+from ..models import (
+    MAX_AWARD,
+    Application,
+    ApplicationEvent,
+    Document,
+    PartnerOrganisation,
+    ReviewerAssignment,
+    SignatoryRequest,
+)
 
 Status = Application.Status
 
@@ -71,8 +80,12 @@ class TransitionForm(TextRuleMixin, forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    awarded_amount = forms.DecimalField(
-        label="Amount awarded (£)", required=False, min_value=0, max_digits=9, decimal_places=2
+    awarded_amount = MoneyFormField(
+        label="Amount awarded (optional)",
+        required=False,
+        max_value=MAX_AWARD,
+        what="the amount awarded",
+        help_text="In pounds. Leave empty to award the amount requested.",
     )
 
 
@@ -177,7 +190,7 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     @admin.display(description="requested (£)", ordering="amount_requested")
     def amount_requested_display(self, obj):
-        return f"{obj.amount_requested:,.2f}"
+        return format_pounds(obj.amount_requested)
 
     @admin.display(description="reviews", ordering="review_count")
     def review_count_display(self, obj):

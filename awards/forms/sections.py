@@ -6,8 +6,12 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.forms import formset_factory
 
+from crossector.core.dates import DatePartsField
+from crossector.core.labels import LabelledFormMixin
 from crossector.core.models import PriorityArea
+from crossector.core.money import MoneyFormField
 from crossector.core.text import TextRuleMixin
+from crossector.core.words import word_limit
 
 from .. import rules
 from ..models import Application, CostLine, DocumentKind, PartnerOrganisation
@@ -45,14 +49,22 @@ def _bound_text(form):
             )
 
 
-class YouForm(TextRuleMixin, forms.ModelForm):
+class YouForm(TextRuleMixin, LabelledFormMixin, forms.ModelForm):
     class Meta:
         model = Application
         fields = ["organisation", "organisation_sector", "role", "discipline", "career_stage", "region"]
+        # The applicant's own organisation and job title: browsers may fill them in (WCAG 1.3.5).
+        widgets = {
+            "organisation": forms.TextInput(attrs={"autocomplete": "organization"}),
+            "role": forms.TextInput(attrs={"autocomplete": "organization-title"}),
+        }
         help_texts = {
             "organisation": "Where you work now. You will return here after the placement.",
             "discipline": "For example clinical genomics, health economics, software engineering.",
         }
+
+    # Saving a draft takes any of these empty; submitting needs them all (rules.application_problems).
+    needed_later = "__all__"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,7 +74,9 @@ class YouForm(TextRuleMixin, forms.ModelForm):
 YES_NO_BLANK = [("yes", "Yes"), ("no", "No")]
 
 
-class PartnerForm(TextRuleMixin, forms.Form):
+class PartnerForm(TextRuleMixin, LabelledFormMixin, forms.Form):
+    needed_later = ("name", "sector", "country", "contact_name", "is_health_related")
+
     name = forms.CharField(label="Organisation name", max_length=200, required=False)
     sector = forms.ChoiceField(
         label="Sector",
@@ -70,7 +84,9 @@ class PartnerForm(TextRuleMixin, forms.Form):
         choices=[("", "Choose a sector")] + list(PartnerOrganisation._meta.get_field("sector").choices),
         help_text="Must be different from your employing organisation's sector.",
     )
-    country = forms.CharField(max_length=100, required=False, help_text="The partner may be outside the UK.")
+    country = forms.CharField(
+        label="Country", max_length=100, required=False, help_text="The partner may be outside the UK."
+    )
     contact_name = forms.CharField(label="Contact person", max_length=150, required=False)
     contact_email = forms.EmailField(label="Contact email", required=False)
     is_health_related = forms.ChoiceField(
@@ -110,6 +126,8 @@ class PartnerForm(TextRuleMixin, forms.Form):
 
 
 class _RowFormSet(forms.BaseFormSet):
+    row_noun = "Row"  # what the page calls one form: "Cost 2", "Partner organisation 1"
+
     def rows(self) -> list[dict]:
         """The rows to keep: every form with something in it, unless marked for removal.
 
@@ -129,7 +147,7 @@ def partner_formset(application, data=None, *, add=False):
     initial = [PartnerForm.initial_for(p) for p in application.partners.all()]
     formset_class = formset_factory(
         PartnerForm,
-        formset=_RowFormSet,
+        formset=type("PartnerFormSet", (_RowFormSet,), {"row_noun": "Partner organisation"}),
         extra=1 if add or not initial else 0,
         can_delete=True,
         max_num=PARTNERS_MAX,
@@ -147,7 +165,7 @@ def partner_formset(application, data=None, *, add=False):
     )
 
 
-class ProposalForm(TextRuleMixin, forms.ModelForm):
+class ProposalForm(TextRuleMixin, LabelledFormMixin, forms.ModelForm):
     priority_areas = forms.ModelMultipleChoiceField(
         queryset=PriorityArea.objects.all(),
         required=False,
@@ -155,6 +173,8 @@ class ProposalForm(TextRuleMixin, forms.ModelForm):
         label="Priority area(s)",
         help_text="Choose all that apply.",
     )
+
+    needed_later = "__all__"
 
     class Meta:
         model = Application
@@ -169,34 +189,16 @@ class ProposalForm(TextRuleMixin, forms.ModelForm):
         _optional(self)
         _bound_text(self)
         for name, limit in rules.WORD_LIMITS.items():
-            field = self.fields[name]
-            field.help_text = f"Up to {limit} words."
-            field.widget.attrs["data-word-limit"] = str(limit)
-
-    def _limit(self, name):
-        text = self.cleaned_data[name]
-        if problem := rules.word_limit_problem(field=name, text=text):
-            raise forms.ValidationError(problem)
-        return text
-
-    def clean_summary(self):
-        return self._limit("summary")
-
-    def clean_why_now(self):
-        return self._limit("why_now")
-
-    def clean_benefits(self):
-        return self._limit("benefits")
-
-    def clean_lasting_links(self):
-        return self._limit("lasting_links")
+            word_limit(self.fields[name], limit)
 
 
-class TimingForm(TextRuleMixin, forms.ModelForm):
+class TimingForm(TextRuleMixin, LabelledFormMixin, forms.ModelForm):
+    needed_later = "__all__"
+
     class Meta:
         model = Application
         fields = ["start_date", "duration_months", "fte_percent"]
-        widgets = {"start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        field_classes = {"start_date": DatePartsField}
         labels = {"fte_percent": "Time on the placement (% of full time)"}
         help_texts = {"fte_percent": "100 for full time; for example 50 for half time."}
 
@@ -224,27 +226,33 @@ class TimingForm(TextRuleMixin, forms.ModelForm):
         return months
 
 
-class CostLineForm(TextRuleMixin, forms.Form):
-    category = forms.ChoiceField(required=False, choices=[("", "Choose a category")] + list(CostLine.Category.choices))
-    amount = forms.DecimalField(
-        label="Amount (£)",
-        required=False,
-        min_value=Decimal("0"),
-        max_digits=9,
-        decimal_places=2,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "data-cost-amount": ""}),
+class CostLineForm(TextRuleMixin, LabelledFormMixin, forms.Form):
+    needed_later = "__all__"
+
+    category = forms.ChoiceField(
+        label="Category", required=False, choices=[("", "Choose a category")] + list(CostLine.Category.choices)
     )
-    justification = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    amount = MoneyFormField(
+        label="Amount",
+        required=False,
+        max_value=Decimal("9999999.99"),
+        what="the amount",
+        help_text="In pounds, for example 12,500 or 12,500.50.",
+    )
+    justification = forms.CharField(label="Justification", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _bound_text(self)
+        self.fields["amount"].widget.attrs["data-cost-amount"] = ""
+        word_limit(self.fields["justification"], rules.JUSTIFICATION_WORD_LIMIT)
 
     def as_row(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != "DELETE"}
 
 
 class _CostFormSet(_RowFormSet):
+    row_noun = "Cost"
     maximum = Decimal("0")
 
     def clean(self):
@@ -281,12 +289,14 @@ def cost_formset(application, data=None, *, add=False):
     )
 
 
-class DocumentsForm(TextRuleMixin, forms.Form):
+class DocumentsForm(TextRuleMixin, LabelledFormMixin, forms.Form):
     cv = forms.FileField(label="Your CV", required=False)
     partner_letter = forms.FileField(label="Letter of support from the partner organisation", required=False)
     employer_statement = forms.FileField(
         label="Statement from your employing organisation confirming release and return", required=False
     )
+
+    needed_later = "__all__"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -302,12 +312,20 @@ class DocumentsForm(TextRuleMixin, forms.Form):
         return self.cleaned_data
 
 
-class SignatoryForm(TextRuleMixin, forms.Form):
-    signatory_name = forms.CharField(label="Their name", max_length=150)
-    signatory_email = forms.EmailField(label="Their email address")
+class SignatoryForm(TextRuleMixin, LabelledFormMixin, forms.Form):
+    signatory_name = forms.CharField(
+        label="Their name", max_length=150, error_messages={"required": "Enter the name of the person who signs"}
+    )
+    signatory_email = forms.EmailField(
+        label="Their email address",
+        error_messages={
+            "required": "Enter the email address of the person who signs",
+            "invalid": "Enter their email address in the right format, like name@example.org",
+        },
+    )
 
 
-class DeclarationsForm(TextRuleMixin, forms.ModelForm):
+class DeclarationsForm(TextRuleMixin, LabelledFormMixin, forms.ModelForm):
     class Meta:
         model = Application
         fields = ["declare_accurate", "declare_employer_agrees", "declare_data_use"]
@@ -330,15 +348,21 @@ def error_links(*forms_and_formsets) -> list[dict]:
                 target = None if first is None else first["amount"] if "amount" in first.fields else next(iter(first))
                 href = f"#{target.auto_id}" if target is not None else "#"
                 links.append({"href": href, "text": error})
-            members = item.forms
+            # Each row named as its page names it, so the summary says which cost line is wrong.
+            members = [(form, f"{item.row_noun} {i}, ") for i, form in enumerate(item.forms, start=1)]
         else:
-            members = [item]
-        for form in members:
+            members = [(item, "")]
+        for form, row in members:
             for error in form.non_field_errors():
-                links.append({"href": "#", "text": error})
+                links.append({"href": "#", "text": f"{row}{error}" if row else error})
             for field in form:
-                multiple = isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
+                multiple = isinstance(
+                    field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple | forms.MultiWidget
+                )
+                label = str(field.label).removesuffix(" (optional)")
+                if row:
+                    label = label[0].lower() + label[1:] if label[1:2].islower() else label
                 for error in field.errors:
                     href = f"#{field.auto_id}_0" if multiple else f"#{field.auto_id}"
-                    links.append({"href": href, "text": f"{field.label}: {error}"})
+                    links.append({"href": href, "text": f"{row}{label}: {error}"})
     return links

@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from django import template
 
+from crossector.core.money import format_pounds
+
 from .. import rules
 
 register = template.Library()
@@ -28,7 +30,8 @@ def time_left(delta: timedelta) -> str:
 
 @register.filter
 def pounds(value) -> str:
-    return f"£{value:,.2f}" if value is not None else ""
+    """ "£85,000" or "£85,000.50": crossector.core.money.format_pounds, the one way amounts are shown."""
+    return format_pounds(value)
 
 
 @register.filter

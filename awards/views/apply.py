@@ -1,5 +1,6 @@
 """The application's task list and its section pages."""
 
+from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -86,7 +87,12 @@ def _as_data(form, formset) -> MultiValueDict:
     for member in members:
         for field in member:
             value = field.value()
-            if isinstance(value, list | tuple):
+            widget = field.field.widget
+            if isinstance(widget, forms.MultiWidget):  # day, month and year boxes: one posted name each
+                parts = value if isinstance(value, list | tuple) else widget.decompress(value)
+                for suffix, part in zip(widget.widgets_names, parts, strict=False):
+                    data[field.html_name + suffix] = "" if part is None else str(part)
+            elif isinstance(value, list | tuple):
                 data.setlist(field.html_name, [str(v) for v in value])
             else:
                 data[field.html_name] = "" if value is None else value
@@ -106,7 +112,9 @@ def section_edit(request, slug, section):
     application, elsewhere = load_draft(request, slug)
     if elsewhere:
         return elsewhere
-    add = request.method == "POST" and "add" in request.POST or "add" in request.GET
+    # On a POST only the button pressed counts: the page after "Save and add another" is at ?add=1, and its
+    # form posts back there, so reading the query string too sent "Save and continue" round in a loop.
+    add = "add" in request.POST if request.method == "POST" else "add" in request.GET
     restored = stash_pop(request) if request.method == "GET" else None
     if restored is not None:
         messages.info(request, "Your session had expired, so we kept what you typed. Check it and save.")

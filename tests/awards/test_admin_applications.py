@@ -64,7 +64,7 @@ def test_list_shows_reference_applicant_sectors_areas_amount_status_and_scores(s
     assert app.reference in page and "Rhian Evans" in page
     assert "NHS and health &amp; care services → Industry (SME / start-up)" in page
     assert "Data analytics and AI for pathology" in page
-    assert "45,000.00" in page and "Under review" in page
+    assert "£45,000" in page and "Under review" in page
     row = page[page.index(app.reference) :]
     assert '<td class="field-review_count_display">2</td>' in row
     assert '<td class="field-mean_score_display">3.50</td>' in row
@@ -210,7 +210,7 @@ def test_application_page_shows_sections_documents_reviews_and_history(staff_cli
         "Helix Imaging Ltd",
         "AI for pathology triage",
         "Backfill a band 7 post",
-        "£45,000.00",
+        "£45,000",
         "Declarations",
         f'href="/awards/documents/{app.documents.get(kind="cv").pk}/"',
         "Submitted → Eligible",
@@ -264,12 +264,12 @@ def test_outcome_move_shows_the_email_first_and_a_double_confirm_sends_one(staff
     preview = staff_client.post(url, {"to_status": "awarded", "note": "Panel 1"})
     page = preview.content.decode()
     assert preview.status_code == 200
-    assert "Dear Nia Hughes" in page and "£42,000.00" in page and "Confirm: move to awarded" in page
+    assert "Dear Nia Hughes" in page and "£42,000" in page and "Confirm: move to awarded" in page
     app.refresh_from_db()
     assert app.status == S.SHORTLISTED and not OutboundEmail.objects.exists()
 
     changed = staff_client.post(url, {"to_status": "awarded", "awarded_amount": "40000", "preview": "1"})
-    assert "£40,000.00" in changed.content.decode()
+    assert "£40,000" in changed.content.decode()
 
     confirm = {"to_status": "awarded", "note": "Panel 1", "awarded_amount": "40000.00", "confirm": "1"}
     assert staff_client.post(url, confirm).status_code == 302
@@ -278,7 +278,7 @@ def test_outcome_move_shows_the_email_first_and_a_double_confirm_sends_one(staff
     app.refresh_from_db()
     assert (app.status, app.awarded_amount) == (S.AWARDED, Decimal("40000.00"))
     email = OutboundEmail.objects.get()
-    assert email.to == app.applicant.email and "£40,000.00" in email.body_text
+    assert email.to == app.applicant.email and "£40,000" in email.body_text
 
 
 def test_a_refused_move_says_why_and_nothing_changes(staff_client):
@@ -301,7 +301,7 @@ def test_bulk_award_confirmation_lists_who_moves_who_cannot_and_the_email(staff_
 
     assert "2 will move to awarded" in page and "1 cannot move" in page
     assert f"{stuck.reference}: <span" in page and "An application cannot move from eligible to awarded." in page
-    assert "has been awarded £45,000.00" in page  # the email, filled in for the first application
+    assert "has been awarded £45,000" in page  # the email, filled in for the first application
     assert Application.objects.filter(status=S.AWARDED).count() == 0
 
     confirm = {**post, "confirm": "1", "note": "Panel of 3 March"}

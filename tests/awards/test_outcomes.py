@@ -30,7 +30,7 @@ def test_default_wording_fills_in_the_fixed_context(outcome, settings):
     assert email.body.startswith("Dear Carys Jones,")
     assert '"Genomics in primary care"' in email.body
     assert f"https://portal.example.org/awards/applications/{app.pk}/" in email.body
-    assert ("£45,000.00" in email.body) == (outcome == S.AWARDED)
+    assert ("£45,000" in email.body) == (outcome == S.AWARDED)
     assert "{{" not in email.subject + email.body
 
 
@@ -48,7 +48,7 @@ def test_a_calls_own_wording_is_what_the_applicant_gets(staff_user):
     )
     email = OutboundEmail.objects.get(idempotency_key=f"application-{app.pk}-outcome-awarded")
     assert email.subject == "Congratulations, Owain <b>Price</b>"  # one line: no header injection
-    assert f"Hello Owain <b>Price</b>, {app.reference} gets £12,000.00 from the 2025 round." in email.body_text
+    assert f"Hello Owain <b>Price</b>, {app.reference} gets £12,000 from the 2025 round." in email.body_text
     assert "Owain &lt;b&gt;Price&lt;/b&gt;" in email.body_html and "<b>Price" not in email.body_html
     assert email.user == app.applicant
 

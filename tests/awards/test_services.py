@@ -68,7 +68,7 @@ def test_submit_gives_a_reference_records_time_and_queues_a_receipt_with_a_summa
     receipt = OutboundEmail.objects.get(idempotency_key=f"application-{a.pk}-receipt")
     assert receipt.to == first.applicant.email
     assert "CSEA-2027-0001" in receipt.subject
-    assert "AI for pathology triage" in receipt.body_text and "£45,000.00" in receipt.body_text
+    assert "AI for pathology triage" in receipt.body_text and "£45,000" in receipt.body_text
     assert "1 February 2027, 10:00am GMT" in receipt.body_text
 
 

@@ -76,7 +76,7 @@ def test_demo_applicant_completes_checks_and_submits_their_application(live_serv
     page.get_by_role("button", name="Save and continue").click()
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("There is a problem")
-    expect(summary).to_contain_text("more than this call's maximum of £100,000.00")
+    expect(summary).to_contain_text("more than this call's maximum of £100,000")
     expect(page.get_by_label("Justification")).to_have_value("Backfill my post at band 8a for six months.")
     assert_accessible(page, "section: costs with an error")
     summary.get_by_role("link").first.click()
@@ -113,7 +113,7 @@ def test_demo_applicant_completes_checks_and_submits_their_application(live_serv
     assert re.fullmatch(r"CSEA-\d{4}-0001", reference)
     assert_accessible(page, "confirmation")
     receipt = OutboundEmail.objects.get(to=user.email, subject__contains=reference)
-    assert "£48,500.00" in receipt.body_text and "Helix Imaging Ltd" in receipt.body_text
+    assert "£48,500" in receipt.body_text and "Helix Imaging Ltd" in receipt.body_text
 
     # Read-only afterwards: the section pages send the applicant to the read-only view.
     page.goto(base + "/proposal/")
