@@ -333,11 +333,25 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
-# allauth's rate limits (counters in the shared Redis cache). Failed logins: 5 per 5 minutes per address
-# and 10 a minute per IP; sign-ups and reset emails per IP and per address, so no one's inbox is flooded.
+# The client address every per-IP limit counts against (crossector/core/client_ip.py): the number of proxies
+# (load balancers) in front of the web processes, each appending to X-Forwarded-For. 0 = answer the internet
+# directly and ignore the header; production behind the one load balancer of docs/deployment.md: 1.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# allauth's rate limits (counters in the shared Redis cache), per IP as client_ip() sees it. Failed sign-ins
+# (crossector/core/adapters.py; docs/security.md): 5 per 5 minutes for one address from one IP, 20 an hour
+# for one address from anywhere, and a ceiling of 100 per 10 minutes per IP, so failures for other
+# addresses never lock out a person's correct password. Sign-ups and reset emails per IP and per address,
+# so no one's inbox is flooded.
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/300s/key",
+    # Every sign-in attempt, right or wrong: a ceiling per IP against floods of password hashing, above the
+    # failure ceiling below (30 a minute, as before, let one person lock a whole office out for a minute).
+    "login": "200/10m/ip",
+    # Passwords, key: (IP, address); and a ceiling per IP.
+    "login_failed_password": "100/10m/ip,5/300s/key",
+    # Passwords, key: the address, whichever IP the attempts come from.
+    "login_failed_account": "20/h/key",
+    # Second-factor codes (allauth.mfa), key: the user who passed the password step.
+    "login_failed": "5/300s/key",
     "signup": "10/m/ip,30/h/ip",
     "reset_password": "10/m/ip,3/15m/key",
     "reset_password_from_key": "20/m/ip",

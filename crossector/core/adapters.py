@@ -1,12 +1,17 @@
 import uuid
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal import ratelimit
 from django.conf import settings
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from . import services
+from .client_ip import client_ip
 from .models import User
+
+APP = "allauth.account"  # allauth's rate limits are read from ACCOUNT_RATE_LIMITS under this name
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -35,6 +40,45 @@ class AccountAdapter(DefaultAccountAdapter):
             idempotency_key=f"account-{template_prefix.rsplit('/', 1)[-1]}-{uuid.uuid4()}",
         )
 
+    def get_client_ip(self, request) -> str:
+        """Every allauth rate limit per IP (and the portal's own, through allauth's ratelimit) counts the
+        client address that the trusted-proxy setting gives."""
+        return client_ip(request)
+
+    def pre_authenticate(self, request, **credentials):
+        """Count this sign-in as failed until it succeeds (allauth rolls the counts back on success), against
+        three limits (ACCOUNT_RATE_LIMITS): this address from this IP ("login_failed_password" key) under the
+        IP's ceiling ("login_failed_password" ip), and this address from anywhere ("login_failed_account").
+        No limit is keyed on the IP alone at a level one person reaches, so failures for other addresses from
+        the same IP never make a correct password fail; only an attack on this address (or 100 failures in
+        10 minutes from one IP) makes it wait."""
+        address = _login_address(credentials)
+        pair = ratelimit.consume(request, app=APP, action="login_failed_password", key=self._pair_key(request, address))
+        if not pair:
+            raise self.validation_error("too_many_login_attempts")
+        account = ratelimit.consume(request, app=APP, action="login_failed_account", key=address)
+        if not account:
+            pair.rollback()
+            raise self.validation_error("too_many_login_attempts")
+        self._login_failed_rl_usage = ratelimit.RateLimitUsage(usage=pair.usage + account.usage)
+
+    def _delete_login_attempts_cached_email(self, request, **credentials):
+        """After a password reset the address may sign in again at once: its account-wide count and its count
+        from the resetting IP are cleared (allauth calls this for each of the user's addresses). The IP's
+        ceiling is not: resetting one's own password must not reset what an IP may try on others."""
+        address = _login_address(credentials)
+        for action, key in (
+            ("login_failed_password", self._pair_key(request, address)),
+            ("login_failed_account", address),
+        ):
+            for rate in ratelimit.get_rates(app=APP, action=action):
+                if rate.per == "key":
+                    cache.delete(ratelimit.get_cache_key(request, app=APP, action=action, rate=rate, key=key))
+
+    def _pair_key(self, request, address: str) -> str:
+        # The IP as allauth counts it (an IPv6 address by its /64), so a host cannot rotate within its block.
+        return f"{ratelimit.get_ip(request)}|{address}"
+
     def get_login_redirect_url(self, request):
         return _profile_first(request) or super().get_login_redirect_url(request)
 
@@ -43,6 +87,10 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_email_verification_redirect_url(self, email_address):
         return _profile_first(self.request) or super().get_email_verification_redirect_url(email_address)
+
+
+def _login_address(credentials) -> str:
+    return (credentials.get("email") or credentials.get("username") or "").strip().lower()
 
 
 def _profile_first(request) -> str | None:
