@@ -2,14 +2,20 @@ from datetime import datetime
 
 from django import forms
 
+from crossector.core.labels import LabelledFormMixin
 from crossector.core.models import PriorityArea
 from crossector.core.text import TextRuleMixin
+from crossector.core.words import word_limit
 from hubs.models import Hub
 
 from .models import Booking, Event
 
 
-class BookingForm(TextRuleMixin, forms.ModelForm):
+class BookingForm(TextRuleMixin, LabelledFormMixin, forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        word_limit(self.fields["access_requirements"], 80)
+
     class Meta:
         model = Booking
         fields = ["dietary_requirements", "access_requirements", "attendee_list_consent"]
@@ -73,7 +79,14 @@ class CheckInSearchForm(TextRuleMixin, forms.Form):
     q = forms.CharField(label="Search by name, email or organisation", required=False, max_length=100)
 
 
-class AttendeeEmailForm(TextRuleMixin, forms.Form):
-    subject = forms.CharField(max_length=200)
-    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}))
+class AttendeeEmailForm(TextRuleMixin, LabelledFormMixin, forms.Form):
+    subject = forms.CharField(max_length=200, error_messages={"required": "Enter a subject for the email"})
+    message = word_limit(
+        forms.CharField(
+            max_length=10000,
+            widget=forms.Textarea(attrs={"rows": 8}),
+            error_messages={"required": "Enter the message to send"},
+        ),
+        1000,
+    )
     include_waiting = forms.BooleanField(label="Also email people on the waiting list", required=False)

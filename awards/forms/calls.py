@@ -1,11 +1,12 @@
 from django import forms
 
+from crossector.core.labels import LabelledFormMixin
 from crossector.core.text import TextRuleMixin
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
-class EligibilityForm(TextRuleMixin, forms.Form):
+class EligibilityForm(TextRuleMixin, LabelledFormMixin, forms.Form):
     """ "Check whether you can apply": each "no" is explained on the page, not just refused."""
 
     QUESTIONS = {

@@ -2,13 +2,15 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
 
+from .labels import LabelledFormMixin, label_form
 from .models import PriorityArea, Profile
 from .text import TextRuleMixin
+from .words import word_limit
 
 ABOUT_FIELDS = ["full_name", "organisation", "job_title", "sector", "region", "interests", "bio"]
 
 
-class ProfileForm(TextRuleMixin, forms.ModelForm):
+class ProfileForm(TextRuleMixin, LabelledFormMixin, forms.ModelForm):
     interests = forms.ModelMultipleChoiceField(
         queryset=PriorityArea.objects.all(),
         widget=forms.CheckboxSelectMultiple,
@@ -23,7 +25,7 @@ class ProfileForm(TextRuleMixin, forms.ModelForm):
         labels = {"full_name": "Full name", "organisation": "Organisation", "job_title": "Job title"}
         help_texts = {
             "sector": "The sector of the organisation you work for now.",
-            "bio": "Optional. A few sentences about your work (up to 600 characters).",
+            "bio": "A few sentences about your work (up to 600 characters).",
             "directory_listed": "Off unless you tick it. Signed-in members can then find you and send you a "
             "connection request. Your email address is shared only with people whose request you accept.",
         }
@@ -40,6 +42,8 @@ class ProfileForm(TextRuleMixin, forms.ModelForm):
             self.fields[name].required = True
         self.fields["sector"].choices = [("", "Choose your sector")] + list(self.fields["sector"].choices)[1:]
         self.fields["region"].choices = [("", "Choose your nation or region")] + list(self.fields["region"].choices)[1:]
+        word_limit(self.fields["bio"], 100)
+        label_form(self)  # again: the fields above became required after the mixin labelled them
         # Three groups, each with a legend, so the directory choices read as one question at a time.
         self.helper = FormHelper(self)
         self.helper.form_tag = False
@@ -58,7 +62,7 @@ class ProfileForm(TextRuleMixin, forms.ModelForm):
         )
 
 
-class AccountDeleteForm(TextRuleMixin, forms.Form):
+class AccountDeleteForm(TextRuleMixin, LabelledFormMixin, forms.Form):
     """Deleting an account asks for the password again, with allauth's re-authentication rate limit."""
 
     password = forms.CharField(

@@ -1,8 +1,10 @@
 from django import forms
 
+from crossector.core.labels import LabelledFormMixin
 from crossector.core.models import PriorityArea, Profile
 from crossector.core.text import TextRuleMixin
 from crossector.core.vocabulary import Region, Sector
+from crossector.core.words import word_limit
 
 from .models import MESSAGE_MAX_LENGTH
 
@@ -39,22 +41,28 @@ class DirectoryFilterForm(TextRuleMixin, forms.Form):
         }
 
 
-class ConnectionRequestForm(TextRuleMixin, forms.Form):
-    message = forms.CharField(
-        label="Your message",
-        max_length=MESSAGE_MAX_LENGTH,
-        help_text=f"Say who you are and why you would like to connect (up to {MESSAGE_MAX_LENGTH} characters). "
-        "Your email address is shared only if they accept.",
-        widget=forms.Textarea(attrs={"rows": 5, "maxlength": MESSAGE_MAX_LENGTH}),
-        error_messages={"required": "Enter a short message so they know why you would like to connect."},
+class ConnectionRequestForm(TextRuleMixin, LabelledFormMixin, forms.Form):
+    message = word_limit(
+        forms.CharField(
+            label="Your message",
+            max_length=MESSAGE_MAX_LENGTH,
+            help_text=f"Say who you are and why you would like to connect (up to {MESSAGE_MAX_LENGTH} characters). "
+            "Your email address is shared only if they accept.",
+            widget=forms.Textarea(attrs={"rows": 5, "maxlength": MESSAGE_MAX_LENGTH}),
+            error_messages={"required": "Enter a short message so they know why you would like to connect."},
+        ),
+        80,
     )
 
 
-class AbuseReportForm(TextRuleMixin, forms.Form):
-    reason = forms.CharField(
-        label="What happened?",
-        max_length=2000,
-        help_text="Programme staff read every report. We do not tell the person who reported them.",
-        widget=forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),
-        error_messages={"required": "Tell us what happened so staff can look into it."},
+class AbuseReportForm(TextRuleMixin, LabelledFormMixin, forms.Form):
+    reason = word_limit(
+        forms.CharField(
+            label="What happened?",
+            max_length=2000,
+            help_text="Programme staff read every report. We do not tell the person who reported them.",
+            widget=forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),
+            error_messages={"required": "Tell us what happened so staff can look into it."},
+        ),
+        300,
     )

@@ -1,36 +1,33 @@
 // Progressive enhancement for the award application: the server enforces every rule without this file.
+
+// A polite live region beside `element` that says `text` once the person has stopped typing for a second.
+const quietly = (element) => {
+  const region = document.createElement("div");
+  region.className = "visually-hidden";
+  region.setAttribute("aria-live", "polite");
+  element.insertAdjacentElement("afterend", region);
+  let timer;
+  return (text) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => { region.textContent = text; }, 1000);
+  };
+};
 document.addEventListener("DOMContentLoaded", () => {
-  // Live word counters under text boxes with a word limit.
-  document.querySelectorAll("textarea[data-word-limit]").forEach((box) => {
-    const limit = Number(box.dataset.wordLimit);
-    const counter = document.createElement("p");
-    counter.className = "word-count mt-1";
-    counter.id = `${box.id}_count`;
-    counter.setAttribute("aria-live", "polite");
-    box.insertAdjacentElement("afterend", counter);
-    box.setAttribute("aria-describedby", `${box.getAttribute("aria-describedby") || ""} ${counter.id}`.trim());
-    const update = () => {
-      const words = (box.value.match(/\S+/g) || []).length;
-      const left = limit - words;
-      counter.textContent = left >= 0
-        ? `You have ${left} word${left === 1 ? "" : "s"} remaining`
-        : `You have ${-left} word${left === -1 ? "" : "s"} too many`;
-      counter.classList.toggle("over", left < 0);
-    };
-    box.addEventListener("input", update);
-    update();
-  });
+  // Word counters for every text box with a word limit are in portal.js (they are on other pages too).
 
   // Running total of the cost lines, against the call's maximum.
   const total = document.querySelector("[data-costs-total]");
   if (total) {
     const max = Number(total.dataset.max);
-    const fmt = new Intl.NumberFormat("en-GB", { style: "currency", currency: "GBP" });
+    // "£85,000" for whole pounds, "£85,000.50" with pence: the way the server writes amounts (core/money.py).
+    const whole = new Intl.NumberFormat("en-GB", { style: "currency", currency: "GBP", maximumFractionDigits: 0 });
+    const pence = new Intl.NumberFormat("en-GB", { style: "currency", currency: "GBP", minimumFractionDigits: 2 });
+    const fmt = { format: (n) => (Number.isInteger(Math.round(n * 100) / 100) ? whole : pence).format(n) };
     const live = document.createElement("p");
-    live.setAttribute("aria-live", "polite");
     live.className = "fw-semibold";
     total.insertAdjacentElement("afterend", live);
-    const update = () => {
+    const announce = quietly(live);
+    const update = (event) => {
       let sum = 0;
       document.querySelectorAll("[data-cost-amount]").forEach((input) => {
         const row = input.closest("fieldset");
@@ -40,6 +37,7 @@ document.addEventListener("DOMContentLoaded", () => {
       });
       live.textContent = `Running total: ${fmt.format(sum)}${sum > max ? `, which is more than the maximum of ${fmt.format(max)}` : ""}`;
       live.classList.toggle("text-danger", sum > max);
+      if (event) announce(live.textContent);
     };
     document.addEventListener("input", update);
     document.addEventListener("change", update);

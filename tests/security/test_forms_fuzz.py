@@ -290,7 +290,9 @@ SECTIONS = {
         "partners-0-DELETE",
     ),
     "costs": (
-        "start_date",
+        "start_date_day",
+        "start_date_month",
+        "start_date_year",
         "duration_months",
         "fte_percent",
         "costs-TOTAL_FORMS",

@@ -1,0 +1,205 @@
+"""Every portal form, walked: "(optional)" labels said one way, no "This field is required.", a word limit
+and counter on every long answer, and money typed as people type it (portal and admin)."""
+
+import importlib
+import inspect
+from decimal import Decimal
+
+import pytest
+from django import forms
+from django.contrib import admin
+from django.test import RequestFactory
+
+from awards.forms import calls as call_forms
+from awards.forms import sections
+from crossector.core import forms as core_forms
+from crossector.core.labels import OPTIONAL, is_optional
+from crossector.core.money import MoneyFormField
+from crossector.core.words import word_limit_of
+from events import forms as event_forms
+from hubs.network import forms as network_forms
+from tests.awards.factories import application
+from tests.factories import person
+
+pytestmark = pytest.mark.django_db
+
+PORTAL_FORM_MODULES = (sections, call_forms, event_forms, network_forms, core_forms)
+# Filters and searches: every box is a filter, none is a question, so none is marked "(optional)".
+FILTERS = {"EventFilterForm", "CheckInSearchForm", "DirectoryFilterForm"}
+DJANGO_DEFAULT = "This field is required."
+
+
+def portal_forms(data=None):
+    """One instance of every portal form, bound to `data` (None: unbound), with the rows of both formsets."""
+    app = application()
+    user = app.applicant
+    request = RequestFactory().post("/")
+    request.user = user
+    made = [
+        sections.YouForm(data, instance=app),
+        sections.PartnerForm(data, employer_sector="nhs"),
+        sections.ProposalForm(data, instance=app),
+        sections.TimingForm(data, instance=app),
+        sections.CostLineForm(data),
+        sections.DocumentsForm(data),
+        sections.SignatoryForm(data),
+        sections.DeclarationsForm(data, instance=app),
+        call_forms.EligibilityForm(data),
+        event_forms.BookingForm(data),
+        event_forms.AttendeeEmailForm(data),
+        network_forms.ConnectionRequestForm(data),
+        network_forms.AbuseReportForm(data),
+        core_forms.ProfileForm(data, instance=user.profile),
+        core_forms.AccountDeleteForm(data, request=request),
+    ]
+    made += list(sections.partner_formset(app, add=True).forms) + list(sections.cost_formset(app, add=True).forms)
+    return made
+
+
+def test_the_walk_covers_every_form_class_in_the_portal_modules():
+    declared = {
+        name
+        for module in PORTAL_FORM_MODULES
+        for name, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, forms.BaseForm) and cls.__module__ == module.__name__
+    }
+    walked = {type(f).__name__ for f in portal_forms()}
+    assert declared - FILTERS - walked == set(), "add the new form to portal_forms()"
+
+
+def test_optional_fields_and_only_they_end_their_label_with_optional():
+    checked = 0
+    for form in portal_forms():
+        for name, field in form.fields.items():
+            if field.widget.is_hidden or name == "DELETE":
+                continue
+            label = str(field.label)
+            assert ("optional" in label.lower()) == label.endswith(OPTIONAL), f"{type(form).__name__}.{name}: {label}"
+            assert label.endswith(OPTIONAL) == is_optional(form, name), f"{type(form).__name__}.{name}: {label}"
+            assert "optional" not in str(field.help_text).lower(), f"{type(form).__name__}.{name}: say it in the label"
+            checked += 1
+    assert checked > 40
+    # The example fields the issue names, each way round.
+    labels = {f"{type(f).__name__}.{n}": str(fl.label) for f in portal_forms() for n, fl in f.fields.items()}
+    assert labels["PartnerForm.contact_email"] == "Contact email (optional)"
+    assert labels["PartnerForm.name"] == "Organisation name"
+    assert labels["BookingForm.dietary_requirements"] == "Dietary requirements (optional)"
+    assert labels["ProfileForm.bio"] == "Short bio (optional)"
+    assert labels["ProfileForm.organisation"] == "Organisation"
+
+
+@pytest.mark.parametrize("blank", [{}, {"anything": ""}])
+def test_no_portal_form_says_this_field_is_required(blank):
+    said = 0
+    for form in portal_forms(data=blank):
+        form.is_valid()
+        for name, errors in form.errors.items():
+            for error in errors:
+                assert error != DJANGO_DEFAULT, f"{type(form).__name__}.{name}"
+                said += 1
+        for name, field in form.fields.items():
+            if name == "DELETE":  # a formset's remove box: never required
+                continue
+            assert str(field.error_messages.get("required")) != DJANGO_DEFAULT, f"{type(form).__name__}.{name}"
+    assert said >= 8  # required fields did complain, each in its own words
+
+
+def test_required_messages_say_what_to_enter():
+    form = network_forms.AbuseReportForm({})
+    assert form.errors["reason"] == ["Tell us what happened so staff can look into it."]
+    form = sections.SignatoryForm({})
+    assert form.errors["signatory_name"] == ["Enter the name of the person who signs"]
+    form = call_forms.EligibilityForm({})
+    assert form.errors["employed"][0].startswith("Choose are you employed")
+
+
+def test_every_long_answer_has_a_word_limit_checked_on_the_server_and_counted_on_the_page():
+    long_answers = 0
+    for form in portal_forms():
+        for name, field in form.fields.items():
+            if not isinstance(field.widget, forms.Textarea):
+                continue
+            limit = word_limit_of(field)
+            where = f"{type(form).__name__}.{name}"
+            assert limit, f"{where} has no word limit"
+            assert field.widget.attrs.get("data-word-limit") == str(limit), where
+            assert f"Up to {limit} words." in str(field.help_text), where
+            long_answers += 1
+            # One word over the limit is refused with the count; at the limit is fine.
+            at, over = " ".join(["word"] * limit), " ".join(["word"] * (limit + 1))
+            assert field.clean(at) == at
+            with pytest.raises(forms.ValidationError, match=rf"Use {limit} words or fewer \(you have {limit + 1}\)"):
+                field.clean(over)
+    assert long_answers >= 10  # five proposal answers, justification, access needs, message, report, bio, ...
+
+
+def test_aims_has_a_word_limit():
+    app = application()
+    form = sections.ProposalForm({"aims": " ".join(["a"] * 3000)}, instance=app)
+    assert not form.is_valid()
+    assert form.errors["aims"][0].startswith("Use 500 words or fewer (you have 3000)")
+
+
+# --- Money ---------------------------------------------------------------------------------------------------
+
+ACCEPTED = {"72,000": Decimal("72000"), "£72,000.50": Decimal("72000.50"), " 72000 ": Decimal("72000")}
+REFUSED = {"72k": "numbers only", "-5": "without a minus sign", "72,00": "in pounds, for example", "1.234": "pence"}
+
+
+def _admin_money_fields():
+    superuser = person(is_staff=True, is_superuser=True)
+    request = RequestFactory().get("/admin/")
+    request.user = superuser
+    found = []
+    for model, model_admin in admin.site._registry.items():
+        form_classes = [model_admin.get_form(request)]
+        for inline in model_admin.get_inline_instances(request):
+            form_classes.append(inline.get_formset(request).form)
+        for form_class in form_classes:
+            for name, field in form_class.base_fields.items():
+                if isinstance(field, forms.DecimalField) and "£" in str(field.label or ""):
+                    found.append((f"{model.__name__} admin.{name}", field))  # a money field left as a decimal
+                if isinstance(field, MoneyFormField):
+                    found.append((f"{model.__name__} admin.{name}", field))
+    transition = importlib.import_module("awards.admin.applications").TransitionForm()
+    found.append(("TransitionForm.awarded_amount", transition.fields["awarded_amount"]))
+    return found
+
+
+def _money_fields():
+    portal = [
+        (f"{type(f).__name__}.{n}", fl)
+        for f in portal_forms()
+        for n, fl in f.fields.items()
+        if isinstance(fl, MoneyFormField | forms.DecimalField)
+    ]
+    return portal + _admin_money_fields()
+
+
+def test_every_money_field_in_portal_and_admin_accepts_what_people_type():
+    fields = _money_fields()
+    names = {name for name, _ in fields}
+    assert {"CostLineForm.amount", "AwardCall admin.max_award", "TransitionForm.awarded_amount"} <= names
+    for where, field in fields:
+        assert isinstance(field, MoneyFormField), f"{where} is a plain number field"
+        for typed, amount in ACCEPTED.items():
+            assert field.clean(typed) == amount, f"{where} refused {typed!r}"
+
+
+def test_every_money_field_refuses_bad_amounts_with_a_specific_message():
+    for where, field in _money_fields():
+        for typed, said in REFUSED.items():
+            with pytest.raises(forms.ValidationError) as refused:
+                field.clean(typed)
+            message = refused.value.messages[0]
+            assert said in message and "Enter a number" not in message, f"{where}: {typed!r} -> {message}"
+
+
+def test_money_is_shown_one_way_in_forms_and_pages():
+    from awards.templatetags.awards_tags import pounds
+
+    assert pounds(Decimal("85000.00")) == "£85,000"
+    assert pounds(Decimal("85000.5")) == "£85,000.50"
+    assert pounds(None) == ""
+    widget = sections.CostLineForm(initial={"amount": Decimal("72000.00")})["amount"]
+    assert 'value="72,000"' in str(widget)
