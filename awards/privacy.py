@@ -14,10 +14,18 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from crossector.core.models import User
-from crossector.core.privacy import Summary, emails_about_erase
+from crossector.core.privacy import Held, Summary, emails_about_erase
 from crossector.core.retention import retention_cutoff, retention_period
 
-from .models import Application, ApplicationEvent, CallOpenNoticeRequest, Document, SignatoryRequest
+from .models import (
+    Application,
+    ApplicationEvent,
+    CallOpenNoticeRequest,
+    CostLine,
+    Document,
+    PartnerOrganisation,
+    SignatoryRequest,
+)
 
 Status = Application.Status
 UNSUCCESSFUL = (Status.INELIGIBLE, Status.NOT_AWARDED, Status.WITHDRAWN)
@@ -85,7 +93,6 @@ def export_for(user: User) -> dict:
             "Reviewers' names, scores and comments on your applications. The law allows us to withhold who "
             "reviewed you; you can ask for the comments about you by email, and we will send them with anything "
             "that would identify the reviewer removed.",
-            "The files you uploaded: they are listed here, and you can download each one from your application.",
         ],
     }
 
@@ -170,7 +177,14 @@ def _application_row(a: Application) -> dict:
             "data_use": a.declare_data_use,
         },
         "status_history": [
-            {"from": e.get_from_status_display(), "to": e.get_to_status_display(), "at": _iso(e.created_at)}
+            # The note staff wrote with the change is about the person ("eligibility checked for ..."), so it
+            # is theirs to see; notes on reviewers' assignments, conflicts and reviews are not status changes.
+            {
+                "from": e.get_from_status_display(),
+                "to": e.get_to_status_display(),
+                "at": _iso(e.created_at),
+                "note": e.note,
+            }
             for e in a.status_history
         ],
     }
@@ -242,15 +256,54 @@ def erasure_preview(user: User) -> Summary:
 
 
 def erase_for(user: User, *, now: datetime) -> Summary:
-    """Delete the person's unsubmitted applications (files too) and "tell me when a call opens" requests.
+    """Delete the person's unsubmitted applications (files too) and "tell me when a call opens" requests, and
+    the text of every email that asked a signatory for a letter on their behalf.
 
     Submitted applications are kept as the privacy notice's retention table says, and erased by
     `retention_sweep` when their time is up; the person's name stays on the account until then.
     """
     summary = erasure_preview(user)
+    # The emails asking signatories for letters name the person; a submitted application keeps the request
+    # (who was asked, and whether they uploaded), not the email's text.
+    requests = SignatoryRequest.objects.filter(application__applicant=user).values_list("pk", flat=True)
+    emails_about_erase(keys=[f"signatory-request-{pk}" for pk in requests])
     applications_delete(_not_submitted(Application.objects.filter(applicant=user)))
     CallOpenNoticeRequest.objects.filter(user=user).delete()
     return summary
+
+
+SUBMITTED_KEPT = (
+    "Applications you have submitted, with their partners, costs, documents, letter requests, status history "
+    "and your name"
+)
+
+
+def held() -> list[Held]:
+    """Where applications stay after deletion, and what the download lists rather than copies."""
+    tables = (Application, ApplicationEvent, CostLine, Document, PartnerOrganisation, SignatoryRequest)
+    return [
+        Held(
+            Held.KEPT,
+            SUBMITTED_KEPT,
+            f"kept for {retention_period('unsuccessful_applications')} after the decision, or "
+            f"{retention_period('awarded_applications')} if they receive an award, so that we can show how public "
+            "and charitable funds were awarded; then erased.",
+            (*(f"{model._meta.db_table}.*" for model in tables), "uploads"),
+        ),
+        Held(
+            Held.KEPT,
+            "The address of each signatory you asked for a letter, on our record that we emailed them",
+            f"the signatory's own address, kept for {retention_period('email_records')} as the record that the "
+            "email was sent; its text, which named you, is deleted with your account.",
+            ("core_outboundemail.to@signatory-request-*",),
+        ),
+        Held(
+            Held.NOT_IN_DOWNLOAD,
+            "The files you uploaded",
+            "they are listed in the download, and you can download each one from your application.",
+            ("uploads",),
+        ),
+    ]
 
 
 def kept_user_ids(user_ids: list[int]) -> set[int]:

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # the built-in widget templates, for FORM_RENDERER below
     "crispy_forms",
     "crispy_bootstrap5",
     "allauth",
@@ -72,6 +73,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render through TEMPLATES, so templates/ can override a widget's template (templates/admin/widgets/:
+# labels on the admin's split date and time boxes).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -------------------------------------------------------------------------------
 # SQLite by default so `make run` works anywhere; PostgreSQL whenever DATABASE_URL says so.

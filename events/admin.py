@@ -208,6 +208,20 @@ class BookingAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def _swap_user(self, request, names):
+        """Django links a read-only person to their account page whether or not the viewer may open it; a hub
+        organiser may not, so they see the name instead of a link that answers 403."""
+        user_admin = self.admin_site._registry.get(Booking._meta.get_field("user").related_model)
+        if user_admin is not None and user_admin.has_view_permission(request):
+            return names
+        return tuple("person" if name == "user" else name for name in names)
+
+    def get_fields(self, request, obj=None):
+        return self._swap_user(request, super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._swap_user(request, super().get_readonly_fields(request, obj))
+
     def has_delete_permission(self, request, obj=None):
         return False  # cancel instead, so the waiting list moves up
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from crossector.core.models import User
 from crossector.core.privacy import Summary
 from crossector.core.retention import retention_cutoff, retention_period
+from hubs.privacy import event_digests_erase
 
 from .models import Booking
 from .services import booking_cancel
@@ -78,6 +79,8 @@ def erase_for(user: User, *, now: datetime) -> Summary:
     summary = erasure_preview(user, now=now)
     for booking in _future_active(user, now).order_by("pk"):
         booking_cancel(booking=booking, now=now)
+    # Other attendees' "people to meet" emails for these events may name the person.
+    event_digests_erase(event_ids=list(Booking.objects.filter(user=user).values_list("event_id", flat=True)))
     Booking.objects.filter(user=user).update(**ANONYMISED)
     return summary
 

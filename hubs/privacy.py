@@ -128,6 +128,15 @@ def erase_for(user: User, *, now: datetime) -> Summary:
     return summary
 
 
+def event_digests_erase(*, event_ids: list[int]) -> int:
+    """ "People to meet" digests for these events went to other attendees and may name the person who is
+    being erased: their text and subject are removed (cancelled if unsent). A digest does not record whom
+    it suggested, so every digest for the person's events goes; the record that it was sent stays."""
+    from .network.services import digest_key_prefix
+
+    return emails_about_erase(key_prefixes=[digest_key_prefix(event_id) for event_id in event_ids])
+
+
 def retention_sweep(*, now: datetime) -> dict[str, int]:
     """Handled abuse reports are deleted RETENTION_ABUSE_REPORT_MONTHS calendar months after staff handled
     them (the notice's "2 years", to the day)."""

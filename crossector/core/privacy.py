@@ -9,7 +9,9 @@ named in APP_PROVIDERS (like seed_demo's APP_SEEDERS), which offers
 - `erase_for(user, *, now) -> Summary`: erase (or anonymise) the records, and say what was kept and why;
 - `kept_user_ids(user_ids) -> set[int]` (optional): erased accounts that still have records the policy
   keeps, so their name stays on the account until the last of those records is erased;
-- `retention_sweep(*, now) -> dict[str, int]` (optional): the app's retention jobs (see retention.py).
+- `retention_sweep(*, now) -> dict[str, int]` (optional): the app's retention jobs (see retention.py);
+- `held() -> list[Held]` (optional): where that app's records about a person stay after deletion, or are
+  left out of the download, and why (see `Held`).
 
 docs/privacy.md explains what is exported, erased and kept.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from fnmatch import fnmatchcase
 from importlib import import_module
 from types import ModuleType
 
@@ -37,6 +40,8 @@ APP_PROVIDERS = ("hubs.privacy", "events.privacy", "awards.privacy")
 # The address an erased account is given: `.invalid` can never be delivered to (RFC 2606), the original
 # address is free for a new account, and the account can no longer sign in.
 ERASED_EMAIL_DOMAIN = "erased.invalid"
+# What the admin's action log shows for an entry about someone who deleted their account.
+ERASED_REPR = "(a person who deleted their account)"
 
 
 @dataclass
@@ -49,6 +54,63 @@ class Summary:
     def extend(self, other: Summary) -> None:
         self.erased.extend(other.erased)
         self.kept.extend(other.kept)
+
+
+@dataclass(frozen=True)
+class Held:
+    """A store that still holds a person's information after they delete their account (KEPT), or whose
+    contents the download leaves out (NOT_IN_DOWNLOAD), and why, in the words the privacy notice (and, for
+    NOT_IN_DOWNLOAD, the download's "not_included") uses.
+
+    `stores` name where, as the marker-search test finds things (tests/core/test_marker_search.py): a
+    database column as "table.column" (shell-style patterns, e.g. "awards_application.*"; an outbox row
+    also by its idempotency key, "core_outboundemail.body_text@account-7-deleted"), "session", "cache" or
+    "uploads". Anything found anywhere else after deletion, or missing from the download, fails.
+    """
+
+    KEPT = "kept"
+    NOT_IN_DOWNLOAD = "not_in_download"
+
+    kind: str
+    what: str
+    why: str
+    stores: tuple[str, ...]
+
+    def holds(self, store: str) -> bool:
+        return any(fnmatchcase(store, pattern) for pattern in self.stores)
+
+    @property
+    def sentence(self) -> str:
+        return f"{self.what}: {self.why}"
+
+
+def _core_held() -> list[Held]:
+    from .retention import retention_period
+
+    return [
+        Held(
+            Held.KEPT,
+            "Your name on your account, while an application you submitted is kept",
+            "an award decision must show who applied; the name is erased with the last such application.",
+            ("core_profile.full_name",),
+        ),
+        Held(
+            Held.KEPT,
+            "The email telling you that your account has been deleted, sent to your old address",
+            f"so that you have a record of what we erased and kept; its text is deleted after "
+            f"{retention_period('email_bodies')} and the record that it was sent after "
+            f"{retention_period('email_records')}.",
+            ("core_outboundemail.*@account-*-deleted",),
+        ),
+    ]
+
+
+def held(kind: str) -> list[Held]:
+    """Every declared store of `kind` (Held.KEPT or Held.NOT_IN_DOWNLOAD), the core's and each app's."""
+    found = list(_core_held())
+    for module in providers():
+        found.extend(getattr(module, "held", list)())
+    return [h for h in found if h.kind == kind]
 
 
 def providers() -> list[ModuleType]:
@@ -153,7 +215,7 @@ def personal_data_export(*, user: User, now: datetime | None = None) -> dict:
         section = module.export_for(user)
         not_included.extend(section.pop("not_included", []))
         data.update(section)
-    data["not_included"] = not_included
+    data["not_included"] = not_included + [h.sentence for h in held(Held.NOT_IN_DOWNLOAD)]
     return data
 
 
@@ -203,25 +265,54 @@ def _names_still_needed(user_ids: list[int]) -> set[int]:
     return needed
 
 
-def _sessions_end(user: User) -> None:
-    """Delete the person's sessions, which also hold their email in allauth's sign-in records.
+def expired_sessions_clear(*, now: datetime | None = None) -> int:
+    """Delete sessions past their expiry (Django's `clearsessions`): they can no longer sign anyone in, but
+    still hold what allauth recorded at sign-in, the person's email address among it."""
+    from django.contrib.sessions.models import Session
+
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        return 0
+    deleted, _ = Session.objects.filter(expire_date__lt=now or timezone.now()).delete()
+    return deleted
+
+
+def _sessions_end(user: User, *, email: str, now: datetime) -> None:
+    """Delete every session that names the person: signed in as them (`_auth_user_id`), or holding their
+    address anywhere (allauth's sign-in records, a sign-up or password reset in progress), expired or not.
 
     Changing the password hash and deactivating the account already stop every session from signing in;
-    deleting the rows removes what they hold. Database sessions cannot be searched by user, so the live ones
-    are decoded (deletions are rare; expired sessions are left to `clearsessions`).
+    deleting the rows removes what they hold. Database sessions cannot be searched by user, so each one is
+    decoded (deletions are rare), after the expired ones are cleared.
     """
     from django.contrib.sessions.models import Session
 
     if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
         return
-    now = timezone.now()
-    user_id = str(user.pk)
-    mine = [
-        s.session_key
-        for s in Session.objects.filter(expire_date__gt=now).only("session_key", "session_data").iterator()
-        if s.get_decoded().get("_auth_user_id") == user_id
-    ]
+    expired_sessions_clear(now=now)
+    user_id, address = str(user.pk), email.casefold()
+    mine = []
+    for session in Session.objects.only("session_key", "session_data").iterator():
+        data = session.get_decoded()
+        if data.get("_auth_user_id") == user_id or address in json.dumps(data, default=str).casefold():
+            mine.append(session.session_key)
     Session.objects.filter(session_key__in=mine).delete()
+
+
+def _admin_log_erase(user: User, *, email: str, name: str) -> int:
+    """Staff changes to the person's records stay in the admin's action log (who changed what, when), but
+    not the person: entries about their account, or whose description or message names them, lose the
+    description ("Recent actions" on the admin home page shows it) and the message."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    about = Q(content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk))
+    profile = Profile.objects.filter(user=user).first()
+    if profile:
+        about |= Q(content_type=ContentType.objects.get_for_model(Profile), object_id=str(profile.pk))
+    # A very short name ("Al") would match other people's entries; the address and the links above still do.
+    for needle in {email, name if len(name) >= 6 else ""} - {""}:
+        about |= Q(object_repr__icontains=needle) | Q(change_message__icontains=needle)
+    return LogEntry.objects.filter(about).update(object_repr=ERASED_REPR, change_message="")
 
 
 def account_erase(*, user: User, now: datetime | None = None) -> Summary:
@@ -270,7 +361,8 @@ def account_erase(*, user: User, now: datetime | None = None) -> Summary:
         mine.filter(status__in=[OutboundEmail.Status.QUEUED, OutboundEmail.Status.SENDING]).delete()
         mine.update(to=new_email, body_text="", body_html="", attachments=[], last_error="")
 
-        _sessions_end(user)
+        _sessions_end(user, email=old_email, now=now)
+        _admin_log_erase(user, email=old_email, name=name)
         user.email = new_email
         user.is_active = False
         user.set_unusable_password()

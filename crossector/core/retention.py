@@ -143,7 +143,7 @@ def outbox_records_delete(*, now: datetime | None = None) -> int:
 def retention_run(*, now: datetime | None = None) -> dict[str, int]:
     """Run every retention job once; returns how many rows each touched. Each app's jobs run in their own
     transaction, so one failing app does not undo another's work."""
-    from .privacy import erased_names_clear, providers
+    from .privacy import erased_names_clear, expired_sessions_clear, providers
 
     now = now or timezone.now()
     counts: dict[str, int] = {}
@@ -156,6 +156,7 @@ def retention_run(*, now: datetime | None = None) -> dict[str, int]:
         counts["outbox_bodies_purged"] = outbox_bodies_purge(now=now)
         counts["outbox_records_deleted"] = outbox_records_delete(now=now)
         counts["erased_names_cleared"] = erased_names_clear(now=now)
+        counts["expired_sessions_deleted"] = expired_sessions_clear(now=now)
     if any(counts.values()):
         logger.info("Retention: %s", ", ".join(f"{name} {n}" for name, n in counts.items() if n))
     return counts

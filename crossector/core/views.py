@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from . import health, retention, selectors, services
 from .caching import cache_anonymous_page
 from .forms import ProfileForm
+from .privacy import Held, held
 
 
 @cache_anonymous_page
@@ -22,7 +23,17 @@ def home(request):
 
 def privacy(request):
     # The retention table comes from the periods the sweeps enforce (crossector.core.retention.PERIODS).
-    return render(request, "core/privacy.html", {"retention_rows": retention.notice_rows()})
+    # What stays after deletion and what the download leaves out come from the same declarations the
+    # marker-search test checks every store against (crossector.core.privacy.Held).
+    return render(
+        request,
+        "core/privacy.html",
+        {
+            "retention_rows": retention.notice_rows(),
+            "kept_after_deletion": held(Held.KEPT),
+            "left_out_of_download": held(Held.NOT_IN_DOWNLOAD),
+        },
+    )
 
 
 def accessibility(request):

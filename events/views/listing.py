@@ -11,6 +11,7 @@ from .. import selectors
 from ..forms import EventFilterForm
 from ..ics import event_ics
 from ..models import Booking, Event
+from ..permissions import can_check_in
 
 PAGE_SIZE = 12
 
@@ -70,6 +71,7 @@ def event_detail(request, slug):
             "show_join_link": confirmed and bool(event.online_url),
             "attendees": selectors.attendee_list(event=event) if confirmed else [],
             "is_past": event.ends_at <= now,
+            "can_check_in": request.user.is_staff and can_check_in(request.user, event)[0],
         },
     )
 

@@ -283,8 +283,13 @@ def abuse_reports_mark_handled(*, reports, by: User, now: datetime | None = None
 DIGEST_MATCHES = 5
 
 
+def digest_key_prefix(event_id: int) -> str:
+    """Every digest for one event has an outbox key starting with this (hubs.privacy erases them by it)."""
+    return f"network-digest-event-{event_id}-user-"
+
+
 def _digest_key(event, user_id: int) -> str:
-    return f"network-digest-event-{event.pk}-user-{user_id}"
+    return f"{digest_key_prefix(event.pk)}{user_id}"
 
 
 def matchmaking_digests_send(*, now: datetime | None = None) -> int:
@@ -307,7 +312,7 @@ def matchmaking_digests_send(*, now: datetime | None = None) -> int:
     queued = 0
     for event in events:
         attendees = selectors.event_attendee_profiles(event=event)
-        prefix = f"network-digest-event-{event.pk}-user-"
+        prefix = digest_key_prefix(event.pk)
         done = set(
             OutboundEmail.objects.filter(idempotency_key__startswith=prefix).values_list("idempotency_key", flat=True)
         )
