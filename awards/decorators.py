@@ -25,6 +25,12 @@ def applicant_required(view):
             except StashRefused as refused:
                 messages.error(request, refused.message)
                 return redirect_to_login(request.path)
+            # Said on the sign-in page, so nobody retypes (or gives up on) an answer that is safe.
+            messages.info(
+                request,
+                "You were signed out, but what you typed is safe: sign in and it will be back on the page "
+                "for you to check and save. We keep it for 24 hours.",
+            )
             return redirect_to_login(f"{request.path}?{urlencode({'restore': token})}")
         return inner(request, *args, **kwargs)
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from crossector.core import words
+from crossector.core.labels import in_sentence
 from crossector.core.money import format_pounds
 from crossector.core.words import word_count  # noqa: F401 - rules.word_count, as before
 
@@ -168,9 +169,7 @@ def application_problems(application: Application) -> list[Problem]:
     for kind in DocumentKind:
         if kind not in kinds:
             extra = " (or ask the signatory to upload it)" if kind in SIGNED_KINDS else ""
-            problems.append(
-                Problem("documents", f"id_{kind.value}", f"Upload the {kind.label[0].lower()}{kind.label[1:]}{extra}")
-            )
+            problems.append(Problem("documents", f"id_{kind.value}", f"Upload the {in_sentence(kind.label)}{extra}"))
 
     if not (a.declare_accurate and a.declare_employer_agrees and a.declare_data_use):
         problems.append(Problem("check", "id_declare_accurate", "Confirm all three declarations"))

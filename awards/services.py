@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from crossector.core.labels import in_sentence
 from crossector.core.models import User
 from crossector.core.services import email_queue_template
 from crossector.core.uploads import upload_name_clean
@@ -246,6 +247,22 @@ def signatory_upload(*, token: str, upload, now: datetime | None = None) -> Docu
     document = _attach(application=application, kind=request.kind, upload=upload, by_signatory=True)
     request.used_at = now
     request.save(update_fields=["used_at"])
+    applicant = application.applicant
+    email_queue_template(
+        to=applicant.email,
+        subject=f"The {in_sentence(request.get_kind_display())} has arrived",
+        template="awards/letter_received",
+        context={
+            "name": applicant.get_full_name(),
+            "signatory_name": request.signatory_name,
+            "kind": request.get_kind_display(),
+            "call_name": application.call.name,
+            "received": rules.format_uk(now),
+            "path": reverse("awards:documents", args=[application.call.slug]),
+        },
+        idempotency_key=f"signatory-request-{request.pk}-received",
+        user=applicant,
+    )
     return document
 
 
@@ -312,13 +329,16 @@ def application_submit(*, application: Application, user, now: datetime | None =
     return application
 
 
+@transaction.atomic
 def application_withdraw(*, application: Application, user, now: datetime | None = None) -> Application:
     """The applicant withdraws, at any time until a decision is made: a move in the workflow's one table.
+    They are emailed that it happened, in the same transaction (key `application-<id>-withdrawn`).
 
     Withdrawing again (a double-click, two tabs) changes nothing and returns the withdrawn application.
     """
+    now = now or timezone.now()
     try:
-        return workflow.application_transition(
+        withdrawn = workflow.application_transition(
             application=application, to_status=Application.Status.WITHDRAWN, actor=user, now=now
         )
     except workflow.TransitionAlreadyMade as exc:
@@ -327,6 +347,21 @@ def application_withdraw(*, application: Application, user, now: datetime | None
         return exc.application
     except workflow.TransitionError as exc:
         raise ApplicationError(exc.message.removeprefix(f"{application}: ")) from exc
+    email_queue_template(
+        to=user.email,
+        subject=f"Your application to the {withdrawn.call.name} is withdrawn",
+        template="awards/withdrawn",
+        context={
+            "name": user.get_full_name(),
+            "call_name": withdrawn.call.name,
+            "reference": withdrawn.reference,
+            "withdrawn": rules.format_uk(now),
+            "path": reverse("awards:application", args=[withdrawn.pk]),
+        },
+        idempotency_key=f"application-{withdrawn.pk}-withdrawn",
+        user=user,
+    )
+    return withdrawn
 
 
 # --- Notices and reminders ---------------------------------------------------------------------------------

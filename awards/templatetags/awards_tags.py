@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django import template
 
+from crossector.core.labels import in_sentence
 from crossector.core.money import format_pounds
 
 from .. import rules
@@ -26,6 +27,12 @@ def time_left(delta: timedelta) -> str:
         return f"{days} day{'s' if days != 1 else ''} and {hours} hour{'s' if hours != 1 else ''} left"
     minutes = (rest % 3600) // 60
     return f"{hours} hour{'s' if hours != 1 else ''} and {minutes} minute{'s' if minutes != 1 else ''} left"
+
+
+@register.filter(name="in_sentence")
+def in_sentence_filter(label) -> str:
+    """ "the CV", "the letter of support": a label inside a sentence (crossector.core.labels.in_sentence)."""
+    return in_sentence(label)
 
 
 @register.filter

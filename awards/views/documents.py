@@ -142,12 +142,14 @@ def document_download(request, pk):
 @never_cache
 def signatory_upload(request, token):
     """The signatory's page: what is asked and of whom, an upload box, nothing else of the application."""
-    # A used link still answers a repeated upload (a double-click, a resubmitted form) with "received".
-    signatory = services.signatory_request_for_token(token, used=request.method == "POST")
+    # A used link says the letter has already been uploaded, whether opened again (GET) or sent again (a
+    # double-click, a resubmitted form), and shows nothing else of the application. A guessed, replaced or
+    # expired link stays a 404.
+    signatory = services.signatory_request_for_token(token, used=True)
     if signatory is None:
         raise Http404
     if signatory.used_at is not None:
-        return render(request, "awards/signatory_done.html", {"signatory": signatory, "already": True})
+        return render(request, "awards/signatory_done.html", {"already": True})
     error = None
     if request.method == "POST":
         upload = request.FILES.get("letter")

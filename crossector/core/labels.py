@@ -23,9 +23,17 @@ def is_optional(form: forms.BaseForm, name: str) -> bool:
     return not (needed == "__all__" or name in needed)
 
 
+def in_sentence(label: str) -> str:
+    """A label as it reads inside a sentence: "Upload the letter of support", but "Upload the CV" (an
+    acronym keeps its capitals; never "the cV" or "the cv")."""
+    label = str(label)
+    if not label or label[1:2].isupper():
+        return label
+    return label[0].lower() + label[1:]
+
+
 def _what(field: forms.Field, name: str) -> str:
-    label = str(field.label or name.replace("_", " ")).removesuffix(OPTIONAL).rstrip("?:")
-    return label[0].lower() + label[1:] if label[1:2].islower() else label
+    return in_sentence(str(field.label or name.replace("_", " ")).removesuffix(OPTIONAL).rstrip("?:"))
 
 
 def required_message(field: forms.Field, name: str) -> str:

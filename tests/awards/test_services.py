@@ -295,3 +295,20 @@ def test_reminders_go_in_batches_and_skip_rows_another_sweep_claimed_meanwhile(m
     assert sorted(_reminders(call)) == sorted(key(d, 7, call) for d in drafts if d != drafts[1])
     assert ReminderSent.objects.filter(offset_days=14).count() == 4  # the passed offset, recorded as done
     assert ReminderSent.objects.filter(offset_days=7).count() == 5
+
+
+@pytest.mark.parametrize("stage", [Application.Status.DRAFT, Application.Status.SUBMITTED])
+def test_withdrawing_emails_the_applicant_once(stage):
+    from crossector.core.models import OutboundEmail
+
+    app = complete(application())
+    if stage == Application.Status.SUBMITTED:
+        services.application_submit(application=app, user=app.applicant)
+    before = OutboundEmail.objects.filter(to=app.applicant.email).count()
+    for _ in range(3):  # a double-click, two tabs
+        services.application_withdraw(application=app, user=app.applicant)
+    emails = OutboundEmail.objects.filter(to=app.applicant.email).order_by("created_at")
+    assert emails.count() == before + 1
+    email = emails.last()
+    assert email.subject == f"Your application to the {app.call.name} is withdrawn"
+    assert "was withdrawn on" in email.body_text and f"/awards/applications/{app.pk}/" in email.body_text

@@ -25,7 +25,7 @@ def _ask(app, email="head@example.org"):
     return re.search(r"(/awards/letters/[^/\s]+/)", body).group(1)
 
 
-def test_signatory_uploads_once_and_the_link_then_404s(client):
+def test_signatory_uploads_once_and_the_used_link_then_says_so(client):
     app = application(title="Secret title")
     link = _ask(app)
     page = client.get(link)
@@ -37,7 +37,10 @@ def test_signatory_uploads_once_and_the_link_then_404s(client):
     assert response.status_code == 200 and "has been received" in response.content.decode()
     document = Document.objects.get(application=app, kind="employer_statement")
     assert document.uploaded_by_signatory and document.original_name == "signed.pdf"
-    assert client.get(link).status_code == 404
+    opened = client.get(link)
+    assert opened.status_code == 200 and "This letter has already been uploaded" in opened.content.decode()
+    shown = opened.content.decode()
+    assert "Secret title" not in shown and app.applicant.get_full_name() not in shown
     again = client.post(link, {"letter": pdf_upload("again.pdf")})
     assert again.status_code == 200 and "already brought us the letter" in again.content.decode()
     assert Document.objects.get(application=app, kind="employer_statement").original_name == "signed.pdf"
@@ -82,3 +85,27 @@ def test_only_the_token_hash_is_stored():
     link = _ask(application())
     token = link.rstrip("/").rsplit("/", 1)[1]
     assert not SignatoryRequest.objects.filter(token_hash=token).exists()
+
+
+@pytest.mark.parametrize("kind", ["employer_statement", "partner_letter"])
+def test_applicant_is_emailed_once_when_the_letter_arrives(client, kind):
+    app = application()
+    services.signatory_request_create(application=app, user=app.applicant, kind=kind, name="Dr Head", email="h@x.org")
+    body = OutboundEmail.objects.get(to="h@x.org").body_text
+    link = re.search(r"(/awards/letters/[^/\s]+/)", body).group(1)
+    for _ in range(3):  # the upload, then a double-click and a resubmitted form
+        client.post(link, {"letter": pdf_upload("signed.pdf")})
+    told = OutboundEmail.objects.filter(to=app.applicant.email)
+    assert told.count() == 1
+    email = told.get()
+    label = dict(Document._meta.get_field("kind").choices)[kind]
+    assert email.subject == f"The {label[0].lower()}{label[1:]} has arrived"
+    assert "Dr Head has uploaded the" in email.body_text
+    assert f"/awards/{app.call.slug}/apply/documents/" in email.body_text
+
+
+def test_unknown_link_stays_a_404_while_a_used_one_says_uploaded(client):
+    link = _ask(application())
+    client.post(link, {"letter": pdf_upload()})
+    assert "already been uploaded" in client.get(link).content.decode()
+    assert client.get(link[:-5] + "zzzz/").status_code == 404

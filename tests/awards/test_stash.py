@@ -260,3 +260,13 @@ def test_nothing_is_saved_to_the_draft_when_a_stash_is_refused(client, settings)
     app = application(title="Saved title")
     client.post(_url(app, "proposal"), {"title": "x" * (settings.AWARDS_STASH_MAX_BYTES + 1)})
     assert Application.objects.get(pk=app.pk).title == "Saved title"
+
+
+@pytest.mark.parametrize("section", ["you", "proposal", "costs"])
+def test_the_sign_in_page_says_what_was_typed_is_safe(client, section):
+    app = application()
+    response = client.post(_url(app, section), {"title": "Harbour study", "role": "Nurse"})
+    login = client.get(response["Location"]).content.decode()
+    assert "what you typed is safe" in login and "24 hours" in login
+    # An ordinary visit to the sign-in page says nothing of the kind.
+    assert "what you typed is safe" not in client.get("/accounts/login/").content.decode()

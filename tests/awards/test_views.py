@@ -293,3 +293,54 @@ def test_saving_the_partners_page_untouched_keeps_the_partners(client):
     data["partners-0-DELETE"] = "on"
     client.post(_url(app, "partners"), data)
     assert not app.partners.exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "amount", "shown"),
+    [("awarded", "45000.00", "£45,000"), ("awarded", "12500.50", "£12,500.50"), ("not_awarded", None, None)],
+)
+def test_application_page_shows_the_amount_awarded(client, status, amount, shown):
+    app = complete(application())
+    services.application_submit(application=app, user=app.applicant)
+    Application.objects.filter(pk=app.pk).update(status=status, awarded_amount=amount)
+    client.force_login(app.applicant)
+    page = client.get(f"/awards/applications/{app.pk}/").content.decode()
+    assert ("Amount awarded" in page) == bool(shown)
+    if shown:
+        assert shown in page and f"{shown}.00" not in page
+
+
+def _section_post(section, rows, button):
+    if section == "partners":
+        data = {"partners-TOTAL_FORMS": str(rows), "partners-INITIAL_FORMS": str(rows - 1)}
+        for i in range(rows):
+            data.update({f"partners-{i}-name": f"Partner {i}", f"partners-{i}-country": "UK"})
+    else:
+        data = {"costs-TOTAL_FORMS": str(rows), "costs-INITIAL_FORMS": str(rows - 1), "duration_months": "6"}
+        for i in range(rows):
+            row = {"category": "travel", "amount": "1,000", "justification": "T"}
+            data.update({f"costs-{i}-{k}": v for k, v in row.items()})
+    data[button] = ""
+    return data
+
+
+@pytest.mark.parametrize("section", ["partners", "costs"])
+@pytest.mark.parametrize(("button", "goes_to"), [("continue", "next"), ("return", "apply"), ("add", "add")])
+def test_after_save_and_add_another_every_button_does_what_it_says(client, section, button, goes_to):
+    app = application(organisation_sector="nhs")
+    app.partners.all().delete()
+    app.cost_lines.all().delete()
+    client.force_login(app.applicant)
+    base = f"/awards/{app.call.slug}/apply/{section}/"
+    first = client.post(base, _section_post(section, 1, "add"))
+    assert first["Location"] == base + "?add=1"
+    # The page after "Save and add another" posts back to ?add=1 (its form has no action of its own).
+    second = client.post(base + "?add=1", _section_post(section, 2, button))
+    expected = {
+        "next": f"/awards/{app.call.slug}/apply/{'proposal' if section == 'partners' else 'documents'}/",
+        "apply": f"/awards/{app.call.slug}/apply/",
+        "add": base + "?add=1",
+    }[goes_to]
+    assert second.status_code == 302 and second["Location"] == expected
+    saved = app.partners.count() if section == "partners" else app.cost_lines.count()
+    assert saved == 2
