@@ -10,3 +10,19 @@
     .observe(document.documentElement, { childList: true, subtree: true });
   document.addEventListener("DOMContentLoaded", () => fix(document));
 })();
+
+// An error summary (the review form's) takes focus, so a screen reader starts at what went wrong; its links bring
+// the question into view with the answer.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelector("[data-error-summary]")?.focus();
+});
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("[data-error-summary] a[href^='#']");
+  const field = link && document.getElementById(decodeURIComponent(link.hash.slice(1)));
+  if (!field) return;
+  const question = field.closest("fieldset")?.querySelector("legend") ||
+    document.querySelector(`label[for="${CSS.escape(field.id)}"]`) || field;
+  event.preventDefault();
+  question.scrollIntoView();
+  field.focus({ preventScroll: true });
+});

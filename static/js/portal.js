@@ -65,3 +65,29 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// The account menu is a <details>: Escape closes it (back on its button), as does a click elsewhere.
+document.addEventListener("keydown", (event) => {
+  const menu = document.querySelector("details.account-menu[open]");
+  if (event.key === "Escape" && menu) {
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  }
+});
+document.addEventListener("click", (event) => {
+  const menu = document.querySelector("details.account-menu[open]");
+  if (menu && !menu.contains(event.target)) menu.open = false;
+});
+
+// An error summary's link brings the field's label or question into view, not just the box under it.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("[data-error-summary] a[href^='#']");
+  const field = link && document.getElementById(decodeURIComponent(link.hash.slice(1)));
+  if (!field) return;
+  const legend = field.closest("fieldset")?.querySelector("legend");
+  const label = document.querySelector(`label[for="${CSS.escape(field.id)}"]`);
+  const grouped = field.type === "radio" || field.type === "checkbox";  // the question is the group's legend
+  event.preventDefault();
+  ((grouped ? legend || label : label || legend) || field).scrollIntoView();
+  field.focus({ preventScroll: true });
+});
