@@ -12,9 +12,36 @@ from .models import Booking, Event
 
 
 class BookingForm(TextRuleMixin, LabelledFormMixin, forms.ModelForm):
+    """What a person tells us with a booking, on the booking form and on "Your requirements" afterwards.
+
+    Access requirements reveal health, so they are kept only with the explicit consent asked for right below
+    them (`events.services.requirements_fields` enforces the same rule for every caller).
+    """
+
+    access_requirements_consent = forms.BooleanField(
+        label="I consent to the Academy using my access requirements to make arrangements for me at this event",
+        required=False,
+        help_text=(
+            "Needed only if you give access requirements. They may tell us about your health, so we keep them only "
+            "with your consent, share them only with the event's organisers, and delete them when you withdraw "
+            "consent, cancel, or 2 years after the event. You can change or withdraw them from My bookings."
+        ),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         word_limit(self.fields["access_requirements"], 80)
+        self.order_fields(["dietary_requirements", "access_requirements", "access_requirements_consent"])
+        if self.instance.pk:
+            self.fields["access_requirements_consent"].initial = bool(self.instance.access_requirements_consent_at)
+
+    def clean(self):
+        from .services import NO_CONSENT
+
+        cleaned = super().clean()
+        if (cleaned.get("access_requirements") or "").strip() and not cleaned.get("access_requirements_consent"):
+            self.add_error("access_requirements_consent", NO_CONSENT)
+        return cleaned
 
     class Meta:
         model = Booking
@@ -30,7 +57,9 @@ class BookingForm(TextRuleMixin, LabelledFormMixin, forms.ModelForm):
                 "Anything that would help you take part, such as step-free access or a hearing loop."
             ),
             "attendee_list_consent": (
-                "Only other people booked on this event can see the list. You can leave this unticked."
+                "Only other confirmed attendees who agreed too can see the list, and we may suggest you to them in a "
+                '"people to meet" email before the event. You can leave this unticked, and change it later from '
+                "My bookings."
             ),
         }
         widgets = {

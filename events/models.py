@@ -114,6 +114,14 @@ class Booking(models.Model):
         default=False,
         help_text="Other attendees can see this person's name, organisation and sector.",
     )
+    # When the person gave the consent they still give: access requirements are health data (special category),
+    # kept only with explicit consent; both are cleared when it is withdrawn or the booking is cancelled.
+    access_requirements_consent_at = models.DateTimeField(
+        "consent to use access requirements given at", null=True, blank=True, editable=False
+    )
+    attendee_list_consent_at = models.DateTimeField(
+        "consent to appear on the attendee list given at", null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     promoted_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -55,6 +55,7 @@ def booking_create(
     user: User,
     dietary_requirements: str = "",
     access_requirements: str = "",
+    access_requirements_consent: bool = False,
     attendee_list_consent: bool = False,
     now: datetime | None = None,
 ) -> Booking:
@@ -62,7 +63,8 @@ def booking_create(
 
     Rules: the event is published, booking is open and it has not started; one active booking per
     person per event (also a database constraint); confirmed bookings never exceed capacity; a full
-    event without a waiting list refuses. The person's sector is recorded with the booking.
+    event without a waiting list refuses. The person's sector is recorded with the booking. Access
+    requirements are kept only with explicit consent, whose time is recorded (`requirements_fields`).
 
     The event row is locked only for the checks and the two inserts (booking and outbox row): the email,
     whose templates and calendar file are the slow part, is rendered before the lock for the outcome an
@@ -74,9 +76,14 @@ def booking_create(
     fields = {
         "user": user,
         "sector": profile.sector if profile else "",
-        "dietary_requirements": dietary_requirements.strip(),
-        "access_requirements": access_requirements.strip(),
-        "attendee_list_consent": attendee_list_consent,
+        **requirements_fields(
+            booking=None,
+            dietary_requirements=dietary_requirements,
+            access_requirements=access_requirements,
+            access_requirements_consent=access_requirements_consent,
+            attendee_list_consent=attendee_list_consent,
+            now=now,
+        ),
         "created_at": now,
     }
     draft, rendered = None, None
@@ -104,6 +111,94 @@ def booking_create(
             rendered = None  # booking_email renders it again, for what actually happened
         emails.booking_email(booking=booking, kind=_kind_for(booking), rendered=rendered)
     return booking
+
+
+# What a cancelled booking, or withdrawn consent, leaves of what the person told us: nothing.
+REQUIREMENTS_CLEARED = {
+    "dietary_requirements": "",
+    "access_requirements": "",
+    "access_requirements_consent_at": None,
+    "attendee_list_consent": False,
+    "attendee_list_consent_at": None,
+}
+NO_CONSENT = (
+    "Your access requirements tell us about your health, so we can only keep them with your consent. Tick the "
+    "box to consent, or leave the requirements blank."
+)
+
+
+def requirements_fields(
+    *,
+    booking: Booking | None,
+    dietary_requirements: str,
+    access_requirements: str,
+    access_requirements_consent: bool,
+    attendee_list_consent: bool,
+    now: datetime,
+) -> dict:
+    """The booking's requirements and consents as the person now states them, with nothing superseded kept.
+
+    Rules: access requirements (special category data: they reveal health) are stored only with explicit
+    consent, and the time of that consent is recorded; no requirements, or no consent, stores neither.
+    Consent already given keeps its time while the person keeps giving it; given again after withdrawal, it
+    gets the new time. The attendee-list consent is recorded the same way.
+    """
+    access = access_requirements.strip()
+    if access and not access_requirements_consent:
+        raise BookingError(NO_CONSENT, code="no_consent")
+    given_access = booking.access_requirements_consent_at if booking else None
+    given_list = booking.attendee_list_consent_at if booking else None
+    return {
+        "dietary_requirements": dietary_requirements.strip(),
+        "access_requirements": access,
+        "access_requirements_consent_at": (given_access or now) if access else None,
+        "attendee_list_consent": attendee_list_consent,
+        "attendee_list_consent_at": (given_list or now) if attendee_list_consent else None,
+    }
+
+
+def booking_requirements_change(
+    *,
+    booking: Booking,
+    dietary_requirements: str,
+    access_requirements: str,
+    access_requirements_consent: bool,
+    attendee_list_consent: bool,
+    now: datetime | None = None,
+) -> Booking:
+    """The person changes, or withdraws, what they told us with a booking: dietary and access requirements
+    and whether they appear on the attendee list. The old values are overwritten, never kept.
+
+    A cancelled booking holds none of these (`booking_cancel` clears them), so it cannot be changed.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status == Booking.Status.CANCELLED:
+            raise BookingError("This booking is cancelled, so we hold no requirements for it.", code="cancelled")
+        fields = requirements_fields(
+            booking=locked,
+            dietary_requirements=dietary_requirements,
+            access_requirements=access_requirements,
+            access_requirements_consent=access_requirements_consent,
+            attendee_list_consent=attendee_list_consent,
+            now=now,
+        )
+        Booking.objects.filter(pk=locked.pk).update(**fields)
+    booking.refresh_from_db()
+    return booking
+
+
+def booking_consents_withdraw(*, booking: Booking) -> Booking:
+    """Withdraw both consents at once: the access requirements and their consent go, and the person leaves
+    the attendee list. Dietary requirements are not health data given under consent, so they stay."""
+    return booking_requirements_change(
+        booking=booking,
+        dietary_requirements=booking.dietary_requirements,
+        access_requirements="",
+        access_requirements_consent=False,
+        attendee_list_consent=False,
+    )
 
 
 def _status_for(availability: Availability) -> str:
@@ -158,7 +253,10 @@ def booking_cancel(*, booking: Booking, now: datetime | None = None) -> list[Boo
         was_confirmed = booking.status == Booking.Status.CONFIRMED
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
-        booking.save(update_fields=["status", "cancelled_at"])
+        # A cancelled booking keeps no requirements or consents: nothing needs them any more.
+        for name, value in REQUIREMENTS_CLEARED.items():
+            setattr(booking, name, value)
+        booking.save(update_fields=["status", "cancelled_at", *REQUIREMENTS_CLEARED])
         emails.booking_email(booking=booking, kind="booking_cancelled")
         return _promote_waiting(event, now=now) if was_confirmed else []
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", listing.event_list, name="list"),
     path("bookings/", booking.my_bookings, name="my_bookings"),
     path("bookings/<int:booking_id>/cancel/", booking.booking_cancel, name="booking_cancel"),
+    path("bookings/<int:booking_id>/requirements/", booking.booking_requirements, name="booking_requirements"),
     path("bookings/<int:booking_id>/calendar.ics", booking.booking_calendar, name="booking_calendar"),
     path("<slug:slug>/", listing.event_detail, name="detail"),
     path("<slug:slug>/book/", booking.event_book, name="book"),

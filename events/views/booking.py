@@ -59,6 +59,35 @@ def _own_booking_or_404(request, booking_id) -> Booking:
 
 
 @login_required
+def booking_requirements(request, booking_id):
+    """The person views, changes or withdraws what they told us with a booking (requirements, consents)."""
+    booking = _own_booking_or_404(request, booking_id)
+    if booking.status == Booking.Status.CANCELLED:
+        messages.info(request, "That booking is cancelled, so we hold no requirements or consents for it.")
+        return redirect("events:my_bookings")
+    form = BookingForm(request.POST if request.method == "POST" else None, instance=booking)
+    if request.method == "POST" and "withdraw" in request.POST:
+        services.booking_consents_withdraw(booking=booking)
+        messages.success(
+            request,
+            f"We have deleted your access requirements for {booking.event.title} and taken you off its attendee list.",
+        )
+        return redirect("events:my_bookings")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.booking_requirements_change(booking=booking, **form.cleaned_data)
+        except services.BookingError as error:
+            messages.info(request, error.message)
+            return redirect("events:my_bookings")
+        messages.success(request, f"Your requirements for {booking.event.title} are saved.")
+        return redirect("events:my_bookings")
+    booking.refresh_from_db()  # the form's instance holds what was typed; the page shows what is stored
+    return render(
+        request, "events/booking_requirements.html", {"booking": booking, "event": booking.event, "form": form}
+    )
+
+
+@login_required
 def booking_cancel(request, booking_id):
     booking = _own_booking_or_404(request, booking_id)
     if booking.status == Booking.Status.CANCELLED:

@@ -22,7 +22,12 @@ def book(event, user=None, **kwargs):
 def test_booking_is_confirmed_and_records_the_profile_sector_and_answers(event):
     user = person(sector=Sector.INDUSTRY_SME)
     booking = book(
-        event, user, dietary_requirements=" vegan ", access_requirements="Step-free access", attendee_list_consent=True
+        event,
+        user,
+        dietary_requirements=" vegan ",
+        access_requirements="Step-free access",
+        access_requirements_consent=True,
+        attendee_list_consent=True,
     )
     assert booking.status == Booking.Status.CONFIRMED
     assert booking.sector == Sector.INDUSTRY_SME
