@@ -14,6 +14,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from crossector.core.dates import format_datetime
 from crossector.core.minutes import MinuteDateTimeField, whole_minute_constraint
 from crossector.core.models import PriorityArea
 from crossector.core.money import MoneyField
@@ -449,7 +450,7 @@ class ApplicationEvent(models.Model):
         verbose_name_plural = "application history"
 
     def __str__(self):
-        return f"{self.get_kind_display()} on {self.application_id} at {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} on {self.application_id} at {format_datetime(self.created_at)}"
 
 
 class OutcomeEmailTemplate(models.Model):

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from crossector.core import words
+from crossector.core.dates import format_datetime
 from crossector.core.labels import in_sentence
 from crossector.core.money import format_pounds
 from crossector.core.words import word_count  # noqa: F401 - rules.word_count, as before
@@ -50,10 +51,8 @@ class Problem:
 
 
 def format_uk(moment: datetime) -> str:
-    """ "29 February 2024, 4:00pm GMT": how every deadline is shown."""
-    local = timezone.localtime(moment, UK)
-    hour = local.hour % 12 or 12
-    return f"{local.day} {local:%B %Y}, {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'} {local.tzname()}"
+    """ "29 February 2024, 4:00pm GMT": how every deadline is shown (crossector.core.dates, with the zone)."""
+    return format_datetime(moment, zone=True)
 
 
 def is_late(*, deadline: datetime, now: datetime) -> bool:

@@ -157,6 +157,10 @@ LANGUAGES = [("en-gb", "English")]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
+# The admin's dates and times written the portal's one way, "17 November 2022, 5:00pm" (crossector/core/dates.py).
+FORMAT_MODULE_PATH = ["crossector.formats"]
+# ... and "am"/"pm" for Django's "a.m."/"p.m." in those formats (crossector/locale/en_GB).
+LOCALE_PATHS = [BASE_DIR / "crossector" / "locale"]
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"

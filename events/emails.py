@@ -27,13 +27,18 @@ SUBJECTS = {
 WITH_CALENDAR = {"booking_confirmed", "booking_promoted", "booking_reminder", "event_changed"}
 
 
-def booking_email_render(*, booking: Booking, kind: str) -> RenderedEmail:
-    """The email for `kind`, rendered (templates and calendar file) but not queued."""
+def booking_email_render(*, booking: Booking, kind: str, calendar_cancel: bool = False) -> RenderedEmail:
+    """The email for `kind`, rendered (templates and calendar file) but not queued. `calendar_cancel`: the
+    person had the event in their calendar, so the email carries a METHOD:CANCEL file with the event's UID
+    and a SEQUENCE above any they were sent (booking_cancel raised the event's sequence by two for this)."""
     event = booking.event
     confirmed = booking.status == Booking.Status.CONFIRMED
     attachments = []
     if kind in WITH_CALENDAR and confirmed:
         attachments.append(Attachment("event.ics", event_ics(event=event, include_join_link=True), "text/calendar"))
+    if kind == "booking_cancelled" and calendar_cancel:
+        cancel = event_ics(event=event, cancelled=True, sequence=event.calendar_sequence - 1)
+        attachments.append(Attachment("event.ics", cancel, "text/calendar"))
     if kind == "event_cancelled" and booking.status != Booking.Status.WAITLISTED:
         attachments.append(Attachment("event.ics", event_ics(event=event, cancelled=True), "text/calendar"))
     return email_render_template(
@@ -52,10 +57,17 @@ def booking_email_render(*, booking: Booking, kind: str) -> RenderedEmail:
     )
 
 
-def booking_email(*, booking: Booking, kind: str, key_suffix: str = "", rendered: RenderedEmail | None = None) -> None:
+def booking_email(
+    *,
+    booking: Booking,
+    kind: str,
+    key_suffix: str = "",
+    rendered: RenderedEmail | None = None,
+    calendar_cancel: bool = False,
+) -> None:
     """Queue the email for `kind` in the caller's transaction; `rendered` is one made earlier for this booking."""
     email_queue_rendered(
-        email=rendered or booking_email_render(booking=booking, kind=kind),
+        email=rendered or booking_email_render(booking=booking, kind=kind, calendar_cancel=calendar_cancel),
         idempotency_key=f"booking-{booking.pk}-{kind.removeprefix('booking_')}{key_suffix}",
     )
 

@@ -81,12 +81,15 @@ _STAMP = datetime(2000, 1, 1, tzinfo=UTC)
 _STAMP_LINE = "DTSTAMP:20000101T000000Z"
 
 
-def event_ics(*, event: Event, include_join_link: bool = False, cancelled: bool | None = None) -> str:
+def event_ics(
+    *, event: Event, include_join_link: bool = False, cancelled: bool | None = None, sequence: int | None = None
+) -> str:
     """The event as an iCalendar file.
 
     The joining link is only written for people with a confirmed place; the public file says where
     to find it instead. A cancelled event keeps its UID and goes out as METHOD:CANCEL so calendar
-    apps remove the entry they already have.
+    apps remove the entry they already have; so does one person's cancelled booking, with `sequence`
+    above every file they were sent (events.services.booking_cancel).
 
     Building the file is most of the cost of a booking confirmation, and every confirmation for an
     event carries the same file, so files are kept per process keyed by their whole content
@@ -99,7 +102,7 @@ def event_ics(*, event: Event, include_join_link: bool = False, cancelled: bool 
     made = _event_ics(
         _IcsInput(
             uid=event_uid(event),
-            sequence=event.calendar_sequence,
+            sequence=event.calendar_sequence if sequence is None else sequence,
             starts_at=event.starts_at,
             ends_at=event.ends_at,
             title=event.title,

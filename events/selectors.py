@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from crossector.core.caching import pages_version
+from crossector.core.dates import format_datetime
 from crossector.core.models import PriorityArea
 from crossector.core.vocabulary import Sector
 from hubs.models import Hub
@@ -243,7 +244,7 @@ def event_action(*, event: Event, booking: Booking | None, now: datetime | None 
         )
     if window == Window.NOT_OPEN:
         opens = timezone.localtime(event.booking_opens_at, LONDON)
-        return Action("not_open", f"Booking opens on {opens:%-d %B %Y at %H:%M}.")
+        return Action("not_open", f"Booking opens on {format_datetime(opens)}.")
     if window == Window.CLOSED:
         return Action("closed", "Booking has closed.")
     places = availability(event)

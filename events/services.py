@@ -240,7 +240,8 @@ def _promote_waiting(event: Event, *, now: datetime) -> list[Booking]:
 
 def booking_cancel(*, booking: Booking, now: datetime | None = None) -> list[Booking]:
     """Cancel a booking (allowed until the event starts) and, in the same transaction, promote the
-    first person waiting into the freed place. Returns the bookings promoted. Cancelling twice is harmless."""
+    first person waiting into the freed place. Returns the bookings promoted. Cancelling twice is harmless.
+    A confirmed place was in the person's calendar: the email carries a calendar cancellation for it."""
     now = now or timezone.now()
     with transaction.atomic():
         event = _event_for_update(booking.event_id)
@@ -257,7 +258,12 @@ def booking_cancel(*, booking: Booking, now: datetime | None = None) -> list[Boo
         for name, value in REQUIREMENTS_CLEARED.items():
             setattr(booking, name, value)
         booking.save(update_fields=["status", "cancelled_at", *REQUIREMENTS_CLEARED])
-        emails.booking_email(booking=booking, kind="booking_cancelled")
+        if was_confirmed:
+            # The person's calendar has the event: the cancellation file needs a SEQUENCE above the one they
+            # hold (+1), and a later booking's file one above the cancellation (+2), or calendars ignore it.
+            Event.objects.filter(pk=event.pk).update(calendar_sequence=F("calendar_sequence") + 2)
+            event.calendar_sequence += 2
+        emails.booking_email(booking=booking, kind="booking_cancelled", calendar_cancel=was_confirmed)
         return _promote_waiting(event, now=now) if was_confirmed else []
 
 

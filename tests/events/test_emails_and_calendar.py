@@ -7,6 +7,7 @@ from django.db import connection
 from django.utils import timezone
 from icalendar import Calendar
 
+from crossector.core.dates import format_datetime
 from crossector.core.models import OutboundEmail
 from events import services
 from events.ics import event_ics
@@ -145,7 +146,7 @@ def test_changing_time_or_place_emails_booked_people_with_the_new_details_and_ot
     assert services.event_update_notify(event=event, changed_fields=["starts_at", "ends_at"]) == 1
     email = OutboundEmail.objects.get(idempotency_key=f"booking-{booking.pk}-event_changed-1")
     local = timezone.localtime(new_start)
-    assert local.strftime("%-d %B %Y, %H:%M") in email.body_text
+    assert format_datetime(local, weekday=True) in email.body_text  # "Friday 17 November 2023, 5:00pm"
     # A second change is a second email, not swallowed by the first one's key.
     assert services.event_update_notify(event=event, changed_fields=["venue_name"]) == 1
     assert OutboundEmail.objects.filter(idempotency_key=f"booking-{booking.pk}-event_changed-2").exists()
@@ -174,3 +175,50 @@ def test_emails_are_plain_text_without_html_escaping():
     assert "Dear Siân O'Neill" in email.body_text
     assert "Event: Data & AI: what's next" in email.body_text
     assert "Data &amp; AI" in email.body_html
+
+
+def _calendar(email) -> Calendar:
+    import base64
+
+    (attachment,) = [a for a in email.attachments if a["filename"].endswith(".ics")]
+    assert attachment["mimetype"].startswith("text/calendar")
+    return Calendar.from_ical(base64.b64decode(attachment["content_b64"]))
+
+
+def _vevent(calendar):
+    return next(c for c in calendar.walk() if c.name == "VEVENT")
+
+
+@pytest.mark.parametrize("changes_before", [0, 2])
+def test_cancelling_a_booking_sends_a_calendar_cancellation_that_replaces_the_entry(changes_before):
+    event = EventFactory()
+    for _ in range(changes_before):  # the event moved before: the attendee's calendar holds a later SEQUENCE
+        services.event_update_notify(event=event, changed_fields=["venue_name"])
+    attendee = person()
+    booking = services.booking_create(event=event, user=attendee)
+    held = _vevent(_calendar(OutboundEmail.objects.get(idempotency_key=f"booking-{booking.pk}-confirmed")))
+
+    services.booking_cancel(booking=booking)
+    services.booking_cancel(booking=booking)  # twice: one email
+
+    (cancellation,) = OutboundEmail.objects.filter(idempotency_key=f"booking-{booking.pk}-cancelled")
+    calendar = _calendar(cancellation)
+    cancel = _vevent(calendar)
+    assert calendar["method"] == "CANCEL" and cancel["status"] == "CANCELLED"
+    assert cancel["uid"] == held["uid"]
+    assert cancel["sequence"] > held["sequence"]
+
+    # Booking again gives a file above the cancellation, so the calendar takes the event back.
+    again = services.booking_create(event=event, user=attendee)
+    rebooked = _vevent(_calendar(OutboundEmail.objects.get(idempotency_key=f"booking-{again.pk}-confirmed")))
+    assert rebooked["uid"] == held["uid"] and rebooked["sequence"] > cancel["sequence"]
+
+
+def test_leaving_the_waiting_list_sends_no_calendar_file():
+    event = EventFactory(capacity=1)
+    services.booking_create(event=event, user=person())
+    waiting = services.booking_create(event=event, user=person())
+    assert waiting.status == Booking.Status.WAITLISTED
+    services.booking_cancel(booking=waiting)
+    email = OutboundEmail.objects.get(idempotency_key=f"booking-{waiting.pk}-cancelled")
+    assert email.attachments == []

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from awards.rules import UK
+from crossector.core.dates import format_datetime
 from crossector.core.models import OutboundEmail
 from events import services
 from events.models import Booking, Event
@@ -85,7 +86,7 @@ def test_an_event_moved_later_after_its_reminder_is_reminded_again_before_the_ne
     first, second = _reminders(booked)
     assert first.idempotency_key != second.idempotency_key
     new_day = timezone.localtime(new_start, UK)
-    assert f"{new_day:%A} {new_day.day} {new_day:%B %Y}, {new_day:%H:%M}" in second.body_text
+    assert format_datetime(new_day, weekday=True) in second.body_text
 
 
 def test_a_small_move_later_inside_the_day_before_sends_nothing_more(booked):
