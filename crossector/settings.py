@@ -131,6 +131,10 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Cross-Sector Programme] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PRESERVE_USERNAME_CASING = False
+# Sign-up answers an address that has an account as it answers a new one, in the same time
+# (crossector/core/signup.py; allauth's ACCOUNT_PREVENT_ENUMERATION stays on, its default).
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_FORMS = {"signup": "crossector.core.signup.PortalSignupForm"}
 # Each added address gets a verification email: one extra address at most (see ACCOUNT_RATE_LIMITS too).
 ACCOUNT_MAX_EMAIL_ADDRESSES = 2
 

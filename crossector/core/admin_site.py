@@ -12,6 +12,7 @@ from functools import update_wrapper
 
 from django.contrib.admin import AdminSite, ModelAdmin
 from django.contrib.admin.apps import AdminConfig
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -75,7 +76,7 @@ class PortalAdminSite(AdminSite):
     def register(self, model_or_iterable, admin_class=None, **options):
         """Every ModelAdmin registered here (ours, Django's, allauth's, celery-beat's) edits under the text
         rule: its form, add form, inline forms and changelist form get `TextRuleMixin`."""
-        super().register(model_or_iterable, text_rule_admin(admin_class or ModelAdmin), **options)
+        super().register(model_or_iterable, permission_first(text_rule_admin(admin_class or ModelAdmin)), **options)
 
 
 class TextRuleAdminMixin:
@@ -113,6 +114,26 @@ def text_rule_admin(admin_class: type) -> type:
     if getattr(admin_class, "add_form", None) is not None:
         attrs["add_form"] = with_text_rule(admin_class.add_form)
     return type(admin_class.__name__, (TextRuleAdminMixin, admin_class), attrs)
+
+
+class PermissionFirstAdminMixin:
+    """Django's history page looks the object up before asking for permission, so staff without permission
+    for a model (a reviewer, a hub organiser) got 403 for an id that exists and a redirect for one that does
+    not: a way to learn who has an account. Asking for the model permission first answers both with 403
+    (docs/security.md, "Nothing tells a stranger who has an account")."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
+
+def permission_first(admin_class: type) -> type:
+    """`admin_class` asking for permission before looking an object up (a subclass; idempotent)."""
+    if issubclass(admin_class, PermissionFirstAdminMixin):
+        return admin_class
+    attrs = {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__}
+    return type(admin_class.__name__, (PermissionFirstAdminMixin, admin_class), attrs)
 
 
 class PortalAdminConfig(AdminConfig):

@@ -151,6 +151,13 @@ def known_person_get(*, viewer: User, user_id: int) -> User:
     return User.objects.select_related("profile").get(pk=user_id)
 
 
+def blocked_person_get(*, viewer: User, user_id: int) -> User:
+    """Someone the viewer has blocked (so may unblock); DoesNotExist for any other id, existing or not."""
+    return User.objects.select_related("profile").get(
+        pk__in=Block.objects.filter(blocker=viewer, blocked_id=user_id).values("blocked_id")
+    )
+
+
 def connection_between(*, a: User, b: User) -> ConnectionRequest | None:
     """The live request between two people (pending or accepted), whichever of them sent it."""
     return (

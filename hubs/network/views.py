@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -163,7 +163,12 @@ def block(request, user_id):
 @require_POST
 @profile_required
 def unblock(request, user_id):
-    other = get_object_or_404(User, pk=user_id)
+    """Every id gets the same answer, back to the connections page, so it never tells whether an account
+    exists: an id the person has not blocked (nobody, or anybody else) is an unblock already done."""
+    try:
+        other = selectors.blocked_person_get(viewer=request.user, user_id=user_id)
+    except User.DoesNotExist:
+        return redirect("network:connections")
     if services.block_remove(blocker=request.user, blocked=other):
         messages.success(request, f"You have unblocked {other.get_full_name()}.")
     return redirect("network:connections")

@@ -193,3 +193,17 @@ def test_every_per_ip_limit_uses_client_ip(rf, settings):
 
     settings.TRUSTED_PROXY_COUNT = 1
     assert get_ip(rf.post("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.7")) == "198.51.100.7"
+
+
+def test_only_client_ip_reads_the_connection_address():
+    """A limit keyed on REMOTE_ADDR or X-Forwarded-For directly would miss the trusted-proxy rule."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    readers = [
+        str(path.relative_to(root))
+        for app in ("crossector", "hubs", "events", "awards")
+        for path in (root / app).rglob("*.py")
+        if any(word in path.read_text() for word in ("REMOTE_ADDR", "X_FORWARDED_FOR", "x-forwarded-for"))
+    ]
+    assert readers == ["crossector/core/client_ip.py"]
