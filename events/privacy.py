@@ -16,9 +16,10 @@ from crossector.core.retention import retention_cutoff, retention_period
 from hubs.privacy import event_digests_erase
 
 from .models import Booking
-from .services import booking_cancel
+from .services import REQUIREMENTS_CLEARED, booking_cancel
 
-ANONYMISED = {"user": None, "dietary_requirements": "", "access_requirements": "", "attendee_list_consent": False}
+# No link to the person, and none of what they told us (requirements, consents and when they gave them).
+ANONYMISED = {"user": None, **REQUIREMENTS_CLEARED}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -37,7 +38,9 @@ def export_for(user: User) -> dict:
                 "sector_when_booked": b.get_sector_display() if b.sector else "",
                 "dietary_requirements": b.dietary_requirements,
                 "access_requirements": b.access_requirements,
+                "access_requirements_consent_given_at": _iso(b.access_requirements_consent_at),
                 "appear_on_attendee_list": b.attendee_list_consent,
+                "attendee_list_consent_given_at": _iso(b.attendee_list_consent_at),
                 "booked_at": _iso(b.created_at),
                 "promoted_from_waiting_list_at": _iso(b.promoted_at),
                 "cancelled_at": _iso(b.cancelled_at),

@@ -226,10 +226,16 @@ def personal_data_json(*, user: User, now: datetime | None = None) -> str:
 # --- Delete my account --------------------------------------------------------------------------------------
 
 
-def _core_summary() -> Summary:
+def _core_summary(*, keep_name: bool) -> Summary:
+    profile = (
+        "Your profile: organisation, job title, sector, region, interests, bio and directory choices. Your name "
+        "stays only with the submitted applications we keep (below), and is erased with the last of them."
+        if keep_name
+        else "Your profile: name, organisation, job title, sector, region, interests, bio and directory choices."
+    )
     return Summary(
         erased=[
-            "Your profile: name, organisation, job title, sector, region, interests, bio and directory choices.",
+            profile,
             "Your email address, password and two-factor settings: you will be signed out everywhere and "
             "will not be able to sign in again. You can create a new account with the same address.",
             "The text of the emails we sent you. Emails not yet sent are cancelled.",
@@ -242,7 +248,7 @@ def account_erasure_preview(*, user: User) -> Summary:
     summary = Summary()
     for module in providers():
         summary.extend(module.erasure_preview(user))
-    summary.extend(_core_summary())
+    summary.extend(_core_summary(keep_name=user.pk in _names_still_needed([user.pk])))
     return summary
 
 
@@ -336,11 +342,11 @@ def account_erase(*, user: User, now: datetime | None = None) -> Summary:
         old_email = user.email
         name = user.get_full_name() if user.get_full_name() != old_email else ""
         summary = Summary()
+        keep_name = user.pk in _names_still_needed([user.pk])
         for module in providers():
             summary.extend(module.erase_for(user, now=now))
-        summary.extend(_core_summary())
+        summary.extend(_core_summary(keep_name=keep_name))
 
-        keep_name = user.pk in _names_still_needed([user.pk])
         profile = Profile.objects.filter(user=user).first()
         if profile:
             profile.interests.clear()

@@ -1,6 +1,7 @@
 """Retention jobs: keep personal information no longer than the privacy notice says.
 
-One periodic sweep (`privacy_retention_sweep`, in CELERY_BEAT_SCHEDULE) runs the core's jobs and each app's
+One periodic sweep (`privacy_retention_sweep`, in CELERY_BEAT_SCHEDULE) runs the core's jobs (the outbox, erased
+names, expired sessions: Django's `clearsessions`) and each app's
 `retention_sweep` (reached through crossector.core.privacy.APP_PROVIDERS). Every job is a bulk UPDATE or
 DELETE selected by date, so it is idempotent, catches up after downtime and is safe to run twice.
 
@@ -96,6 +97,20 @@ NOTICE_ROWS: tuple[tuple[str, str], ...] = (
         "{email_records}",
     ),
     ("Reports of a member's behaviour in the people directory", "{abuse_reports} after our staff have dealt with them"),
+    (
+        "Sign-in sessions (which device is signed in, and how you signed in, including your email address)",
+        "Until you sign out, and at most 2 weeks after you last used the portal; expired ones are deleted within "
+        "the hour, and all of yours when you delete your account",
+    ),
+    (
+        "What you typed into an application form after your session had expired",
+        "1 day, so that you can sign in and carry on; then it is deleted",
+    ),
+    (
+        "The record of changes our staff make to your records in the admin",
+        "As long as the record it describes; your name and email address are removed from it when you delete your "
+        "account",
+    ),
     # Kept by the hosting platform's log rotation, not by the portal (docs/deployment.md).
     ("Server logs", "30 days"),
 )
