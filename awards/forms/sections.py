@@ -205,6 +205,7 @@ class TimingForm(TextRuleMixin, LabelledFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _optional(self)
+        self.fields["start_date"].what = "the start date"
         call = self.instance.call
         self.fields[
             "start_date"

@@ -37,7 +37,14 @@ document.addEventListener("DOMContentLoaded", () => {
     };
     let lastBand = band(words());
     let pause;
-    const say = () => { spoken.textContent = message(); };
+    // Spoken with the box's name, so it is clear which answer the count belongs to.
+    const label = document.querySelector(`label[for="${box.id}"]`);
+    const name = label ? label.textContent.replace(/\*/g, "").trim() : "";
+    const say = () => {
+      const left = limit - words();
+      const count = left >= 0 ? `${plural(left, "word")} remaining` : `${plural(-left, "word")} too many`;
+      spoken.textContent = name ? `${name}: ${count}` : count;
+    };
     const update = () => {
       counter.textContent = message();
       counter.classList.toggle("over", words() > limit);

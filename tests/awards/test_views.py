@@ -3,6 +3,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import time_machine
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from awards import services
@@ -10,6 +11,7 @@ from awards.models import Application, Document, ReviewerAssignment
 from crossector.core.models import OutboundEmail
 from tests.awards.factories import AwardCallFactory, application, complete, deadline_call, pdf_bytes, pdf_upload
 from tests.factories import person
+from tests.storage import downloaded
 
 pytestmark = pytest.mark.django_db
 
@@ -137,12 +139,13 @@ def test_text_posted_after_the_session_expired_is_restored_after_signing_in(clie
 # --- Documents ---------------------------------------------------------------------------------------------
 
 
-def test_upload_pdf_and_refuse_renamed_exe_and_20_mb(client):
+def test_upload_pdf_and_refuse_renamed_exe_and_20_mb(client, upload_storage):
     app = application()
     client.force_login(app.applicant)
     assert client.post(_url(app, "documents"), {"cv": pdf_upload("my-cv.pdf")}).status_code == 302
     cv = Document.objects.get()
     assert cv.original_name == "my-cv.pdf" and "my-cv" not in cv.file.name and cv.file.name.endswith(".pdf")
+    assert default_storage.open(cv.file.name).read().startswith(b"%PDF-")
     exe = SimpleUploadedFile("letter.pdf", b"MZ\x90\x00" + b"\x00" * 500, content_type="application/pdf")
     response = client.post(_url(app, "documents"), {"partner_letter": exe})
     assert response.status_code == 400 and "must be a PDF" in response.content.decode()
@@ -152,7 +155,7 @@ def test_upload_pdf_and_refuse_renamed_exe_and_20_mb(client):
     assert list(Document.objects.values_list("kind", flat=True)) == ["cv"]
 
 
-def test_document_permissions_follow_the_access_policy_by_role_and_assurance(client, staff_user):
+def test_document_permissions_follow_the_access_policy_by_role_and_assurance(client, staff_user, upload_storage):
     from tests.conftest import login_with_mfa
     from tests.security.world import reviewer_in_group
 
@@ -169,15 +172,15 @@ def test_document_permissions_follow_the_access_policy_by_role_and_assurance(cli
     ReviewerAssignment.objects.create(application=app, reviewer=reviewer)
     assert client.get(url)["Location"].startswith("/accounts/2fa/")  # assigned, password only
     login_with_mfa(client, reviewer)
-    assert client.get(url).status_code == 200  # assigned reviewer with the second factor
+    assert downloaded(client.get(url)).body.startswith(b"%PDF-")  # assigned reviewer with the second factor
     client.force_login(staff_user)
     assert client.get(url)["Location"].startswith("/accounts/2fa/")  # staff, password only
     login_with_mfa(client, staff_user)
-    assert client.get(url).status_code == 200
+    assert downloaded(client.get(url)).body.startswith(b"%PDF-")
     client.force_login(app.applicant)  # the applicant's own document: a password is enough
     response = client.get(url)
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    download = downloaded(response)  # streamed from the file system, or a signed link into the bucket
+    assert download.headers["Content-Type"] == "application/pdf" and download.body.startswith(b"%PDF-")
     assert "no-store" in response["Cache-Control"]
 
 
@@ -344,3 +347,33 @@ def test_after_save_and_add_another_every_button_does_what_it_says(client, secti
     assert second.status_code == 302 and second["Location"] == expected
     saved = app.partners.count() if section == "partners" else app.cost_lines.count()
     assert saved == 2
+
+
+@pytest.mark.parametrize(
+    ("day", "month", "year", "said"),
+    [
+        ("", "", "", None),  # saving a draft may leave it empty
+        ("28", "2", "2031", None),
+        ("31", "2", "2031", "The start date must be a real date"),
+        ("", "2", "2031", "The start date must include a day"),
+        ("1", "", "", "The start date must include a month and a year"),
+        ("1", "2", "31", "Enter the year of the start date as 4 digits"),
+        ("1st", "Feb", "2031", "Enter the start date using numbers"),
+    ],
+)
+def test_start_date_is_three_labelled_boxes_with_specific_messages(client, day, month, year, said):
+    app = application()
+    client.force_login(app.applicant)
+    url = f"/awards/{app.call.slug}/apply/costs/"
+    page = client.get(url).content.decode()
+    assert 'type="date"' not in page
+    for name, label in (("day", "Day"), ("month", "Month"), ("year", "Year")):
+        assert f'name="start_date_{name}"' in page and f">{label}</label>" in page
+    data = {"costs-TOTAL_FORMS": "1", "costs-INITIAL_FORMS": "0", "return": ""}
+    data.update({"start_date_day": day, "start_date_month": month, "start_date_year": year})
+    response = client.post(url, data)
+    if said is None:
+        assert response.status_code == 302
+    else:
+        assert response.status_code == 200 and said in response.content.decode()
+        assert f'value="{day}"' in response.content.decode()  # what was typed stays in the box

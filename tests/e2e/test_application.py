@@ -66,11 +66,13 @@ def test_demo_applicant_completes_checks_and_submits_their_application(live_serv
     # 4: an error, shown in the summary, fixed through its link.
     expect(page.get_by_role("heading", level=1)).to_have_text("Timing and costs")
     assert_accessible(page, "section: costs")
-    page.get_by_label("Start date").fill("2027-04-01")
+    page.get_by_label("Day", exact=True).fill("1")
+    page.get_by_label("Month", exact=True).fill("4")
+    page.get_by_label("Year", exact=True).fill("2027")
     page.get_by_label("Duration (months)").fill("6")
     page.get_by_label("Time on the placement (% of full time)").fill("100")
     page.get_by_label("Category").select_option("backfill")
-    page.get_by_label("Amount (£)").fill("100000.01")
+    page.get_by_label("Amount").fill("100,000.01")
     page.get_by_label("Justification").fill("Backfill my post at band 8a for six months.")
     expect(page.get_by_text("Running total: £100,000.01, which is more than the maximum")).to_be_visible()
     page.get_by_role("button", name="Save and continue").click()
@@ -80,8 +82,8 @@ def test_demo_applicant_completes_checks_and_submits_their_application(live_serv
     expect(page.get_by_label("Justification")).to_have_value("Backfill my post at band 8a for six months.")
     assert_accessible(page, "section: costs with an error")
     summary.get_by_role("link").first.click()
-    expect(page.get_by_label("Amount (£)")).to_be_focused()
-    page.get_by_label("Amount (£)").fill("48500")
+    expect(page.get_by_label("Amount")).to_be_focused()
+    page.get_by_label("Amount").fill("£48,500")
     page.get_by_role("button", name="Save and continue").click()
 
     # 5: three PDFs.
@@ -91,7 +93,7 @@ def test_demo_applicant_completes_checks_and_submits_their_application(live_serv
     for name in ("cv", "partner-letter", "employer-statement"):
         files[name] = tmp_path / f"{name}.pdf"
         files[name].write_bytes(pdf_bytes(name))
-    page.get_by_label("Upload the cv").set_input_files(files["cv"])
+    page.get_by_label("Upload the CV").set_input_files(files["cv"])
     page.get_by_label("Upload the letter of support").set_input_files(files["partner-letter"])
     page.get_by_label("Upload the statement from").set_input_files(files["employer-statement"])
     page.get_by_role("button", name="Upload and continue").click()
