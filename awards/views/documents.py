@@ -1,12 +1,13 @@
 """Uploading documents, asking signatories, and serving documents only to people allowed to see them."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from crossector.core.access import access_refusal
+from crossector.core.access import access_refusal, signed_out_refusal
+from crossector.core.storage import signed_download_url
 
 from .. import rules, selectors, services
 from ..access import application_access
@@ -126,12 +127,22 @@ def signatory_request(request, slug, kind):
 def document_download(request, pk):
     """A document, only for the people the access policy allows (`awards.access.application_access`): the
     applicant, and staff or an assigned reviewer after their second factor. Everyone else gets a 404."""
+    if (signed_out := signed_out_refusal(request)) is not None:
+        return signed_out
     document = Document.objects.select_related("application").filter(pk=pk).first()
     if document is None:
         raise Http404
     decision = application_access(request, document.application)
     if not decision:
         return access_refusal(request=request, decision=decision)
+    # Only now, past the check: from a private bucket, a link signed for this one file that lasts a minute (the
+    # browser fetches it straight from the store, so no web worker is held for a slow download); from the
+    # file system, the file streamed through Django. docs/deployment.md, "Uploads".
+    signed = signed_download_url(document.file, filename=document.original_name, content_type="application/pdf")
+    if signed:
+        response = HttpResponseRedirect(signed)
+        response["Cache-Control"] = "private, no-store"
+        return response
     response = FileResponse(
         document.file.open("rb"), content_type="application/pdf", as_attachment=True, filename=document.original_name
     )

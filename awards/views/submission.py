@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
-from crossector.core.access import Role, access_refusal
+from crossector.core.access import Role, access_refusal, signed_out_refusal
 
 from .. import rules, selectors, services
 from ..access import application_access, application_for_role
@@ -94,8 +94,10 @@ def _viewable(request, pk) -> tuple[Application, Role]:
     """The application as the requester's role may see it, after the one access policy said yes.
 
     Raises Http404 for anyone without a role, `_Refused` (carrying the two-factor step) for a role whose
-    sign-in is too weak.
+    sign-in is too weak; a signed-out visitor is sent to sign in before anything is looked up.
     """
+    if (signed_out := signed_out_refusal(request)) is not None:
+        raise _Refused(signed_out)
     try:
         application = selectors.application_for_summary(pk)
     except Application.DoesNotExist:

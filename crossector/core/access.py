@@ -100,6 +100,19 @@ def access_decide(*, request: HttpRequest, role: Role | None, reason: str) -> De
     return Decision(True, reason, role)
 
 
+def signed_out_refusal(request: HttpRequest) -> HttpResponse | None:
+    """The sign-in page for a signed-out visitor, asked *before* any object is looked up, or None.
+
+    Private URLs answer a signed-out visitor the same way whether the id exists or not, so nobody learns
+    which applications or documents exist by trying ids.
+    """
+    if request.user.is_authenticated:
+        return None
+    from django.contrib.auth.views import redirect_to_login
+
+    return redirect_to_login(request.get_full_path())
+
+
 def access_refusal(*, request: HttpRequest, decision: Decision) -> HttpResponse:
     """The response to a refused `Decision`: the missing sign-in step, or a 404 that tells a stranger nothing.
 

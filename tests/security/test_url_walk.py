@@ -103,6 +103,7 @@ def parametrised_patterns() -> list[Pattern]:
 PRIVATE: dict[str, Callable[[World], list[dict]]] = {
     "events:booking_cancel": lambda w: [{"booking_id": w.booking.pk}],
     "events:booking_calendar": lambda w: [{"booking_id": w.booking.pk}],
+    "events:booking_requirements": lambda w: [{"booking_id": w.booking.pk}],
     "events:check_in": lambda w: [{"slug": w.event.slug}],
     "awards:application": lambda w: [{"pk": w.submitted.pk}, {"pk": w.draft.pk}],
     "awards:submitted": lambda w: [{"pk": w.submitted.pk}],
@@ -390,3 +391,25 @@ def test_password_only_actors_hold_their_role_and_lack_only_the_second_factor(wo
         strong = login_with_mfa(Client(), user)
         for url in urls:
             assert strong.get(url).status_code == 200, (name, url)
+
+
+def test_a_signed_out_visitor_cannot_tell_which_private_ids_exist(world):
+    """Every private URL answers a signed-out visitor alike for A's real id and for an id nobody has."""
+    anonymous = Client()
+    differences, compared = [], 0
+    for pattern in parametrised_patterns():
+        if pattern.key not in PRIVATE:
+            continue
+        for kwargs in PRIVATE[pattern.key](world):
+            if not all(isinstance(v, int) for v in kwargs.values()):
+                continue
+            missing = {k: 987_654 for k in kwargs}
+            for method in ("get", "post"):
+                real = getattr(anonymous, method)(pattern.url(kwargs))
+                fake = getattr(anonymous, method)(pattern.url(missing))
+                compared += 1
+                shape = [(r.status_code, r.headers.get("Location", "").split("?")[0]) for r in (real, fake)]
+                if shape[0] != shape[1]:
+                    differences.append(f"{method.upper()} {pattern.key}: real id {shape[0]}, missing id {shape[1]}")
+    assert differences == [], "\n".join(differences)
+    assert compared > 20
