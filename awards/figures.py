@@ -82,3 +82,8 @@ def sector_pairs_count() -> dict[tuple[str, str], int]:
         .annotate(n=Count("application_id", distinct=True))
     )
     return {(employing, partner): n for employing, partner, n in rows}
+
+
+def submissions_count() -> int:
+    """Applications submitted and not withdrawn since, whatever their status now (the module docstring)."""
+    return Application.objects.filter(submitted_at__isnull=False).exclude(status=Application.Status.WITHDRAWN).count()

@@ -392,3 +392,46 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="crosssector@acmedsci.ac.uk")
 # Benchmarks only (`make bench`): mounts the minimal /bench/baseline/ view. Never set in production.
 BENCH_BASELINE = env.bool("BENCH_BASELINE", default=False)
+
+# --- Beyond one machine: uploads in a private bucket, structured logs, metrics, errors (issue 19) ----------------
+# Every knob and its production value: docs/deployment.md ("Uploads", "What operators watch").
+from crossector.core.logs import logging_config  # noqa: E402
+from crossector.core.storage import s3_storage_config  # noqa: E402
+
+# Uploads stay on the file system under PRIVATE_MEDIA_ROOT (the default, `make run`) unless UPLOADS_S3_BUCKET
+# names a private S3-compatible bucket, which several web nodes can share. Objects are never public; a download
+# is a signed link made after the access check, valid UPLOADS_S3_URL_SECONDS (awards/views/documents.py).
+UPLOADS_S3_BUCKET = env.str("UPLOADS_S3_BUCKET", default="")
+UPLOADS_S3_URL_SECONDS = env.int("UPLOADS_S3_URL_SECONDS", default=60)
+if UPLOADS_S3_BUCKET:
+    STORAGES["default"] = s3_storage_config(
+        bucket=UPLOADS_S3_BUCKET,
+        endpoint_url=env.str("UPLOADS_S3_ENDPOINT_URL", default=""),  # empty: AWS itself
+        region=env.str("UPLOADS_S3_REGION", default="eu-west-2"),
+        # Empty: boto3's own chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, an instance or task role).
+        access_key=env.str("UPLOADS_S3_ACCESS_KEY_ID", default=""),
+        secret_key=env.str("UPLOADS_S3_SECRET_ACCESS_KEY", default=""),
+        url_seconds=UPLOADS_S3_URL_SECONDS,
+    )
+
+# Logs: one line per record, JSON in production (LOG_FORMAT=json), readable columns under DEBUG; one line per
+# request with a request id that the tasks it queues log too (crossector/core/logs.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+LOGGING = logging_config(level=LOGGING["root"]["level"], json=LOG_FORMAT == "json", loggers=LOGGING["loggers"])
+MIDDLEWARE.insert(0, "crossector.core.logs.RequestLogMiddleware")
+
+# /metrics/ for Prometheus: `Authorization: Bearer <METRICS_TOKEN>`, or staff signed in with two factors.
+# Empty: only staff, in a browser.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# Errors to Sentry when SENTRY_DSN is set; nothing personal is sent (crossector/core/sentry.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from crossector.core.sentry import sentry_init  # noqa: E402
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=env.str("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

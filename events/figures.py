@@ -81,3 +81,11 @@ def hub_connections_count() -> dict[int, int]:
         Q(recipient_id__in=followers) | Q(recipient_id__in=attendees),
     )
     return dict(Hub.objects.annotate(connections=_count(connections)).values_list("pk", "connections"))
+
+
+def bookings_count_by_status() -> dict[str, int]:
+    """Bookings of every event counted per status (confirmed, waitlisted, cancelled), for the metrics endpoint."""
+    rows = Booking.objects.order_by().values_list("status").annotate(n=Count("id"))
+    counted = dict.fromkeys(Booking.Status.values, 0)
+    counted.update(dict(rows))
+    return counted

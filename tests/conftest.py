@@ -3,6 +3,7 @@ import os
 import pytest
 
 from tests.factories import PASSWORD, person
+from tests.storage import s3_bucket, s3_server, upload_storage  # noqa: F401  (both upload stores)
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -68,6 +68,10 @@ def health_view(request):
     failing = {name: error for name, error in checks.items() if error}
     body = {"status": "ok" if not failing else "unavailable"}
     body.update({name: (error or "ok") for name, error in checks.items()})
+    if not checks["database"]:
+        # Reported, never failing: a slow outbox is no reason for a load balancer to drop this node. The age
+        # only; counts are for /metrics/, behind its token.
+        body["outbox_oldest_age_seconds"] = selectors.outbox_figures().oldest_age_seconds
     return JsonResponse(body, status=503 if failing else 200)
 
 

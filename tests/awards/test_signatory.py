@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -25,7 +26,7 @@ def _ask(app, email="head@example.org"):
     return re.search(r"(/awards/letters/[^/\s]+/)", body).group(1)
 
 
-def test_signatory_uploads_once_and_the_used_link_then_says_so(client):
+def test_signatory_uploads_once_and_the_used_link_then_says_so(client, upload_storage):
     app = application(title="Secret title")
     link = _ask(app)
     page = client.get(link)
@@ -37,6 +38,7 @@ def test_signatory_uploads_once_and_the_used_link_then_says_so(client):
     assert response.status_code == 200 and "has been received" in response.content.decode()
     document = Document.objects.get(application=app, kind="employer_statement")
     assert document.uploaded_by_signatory and document.original_name == "signed.pdf"
+    assert default_storage.open(document.file.name).read().startswith(b"%PDF-")
     opened = client.get(link)
     assert opened.status_code == 200 and "This letter has already been uploaded" in opened.content.decode()
     shown = opened.content.decode()

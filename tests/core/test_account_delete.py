@@ -77,7 +77,9 @@ def test_wrong_password_shows_the_error_summary_and_erases_nothing(client):
     assert Application.objects.filter(pk=fp.draft.pk).exists()
 
 
-def test_deleting_erases_the_person_and_keeps_only_what_the_policy_says(client, django_capture_on_commit_callbacks):
+def test_deleting_erases_the_person_and_keeps_only_what_the_policy_says(
+    client, django_capture_on_commit_callbacks, upload_storage
+):
     fp = footprint()
     TOTP.activate(fp.user, generate_totp_secret())
     files = list(Document.objects.filter(application=fp.draft).values_list("file", flat=True))
