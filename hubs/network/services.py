@@ -218,6 +218,10 @@ def block_remove(*, blocker: User, blocked: User) -> bool:
     return bool(deleted)
 
 
+# How long the same report (same person, same words, still open) counts as a repeat rather than a new report.
+REPORT_REPEAT_WINDOW = timedelta(minutes=30)
+
+
 def abuse_report_create(
     *,
     reporter: User,
@@ -231,13 +235,25 @@ def abuse_report_create(
     The email goes to NETWORK_ABUSE_REPORT_EMAILS, or to every active superuser when that is empty; it
     links to the report in the admin and repeats the reason, since staff must act on it. Each report emails
     staff, so one person may send NETWORK_DAILY_REPORT_CAP in any 24 hours (their user row is locked while
-    counting, so reports sent at once cannot all slip under it).
+    counting, so reports sent at once cannot all slip under it). Sending the same open report again within
+    `REPORT_REPEAT_WINDOW` returns the first one and emails nobody (a double click is not a second report).
     """
     now = now or timezone.now()
     if reporter.pk == reported.pk:
         raise NetworkError("You cannot report yourself.", code="self")
     with transaction.atomic():
         _lock_people(reporter)
+        # A repeat (a double click, a resent form) finds the report it repeats and sends staff nothing more.
+        # The reporter's row lock above makes simultaneous repeats wait for the first and find it here.
+        repeat = AbuseReport.objects.filter(
+            reporter=reporter,
+            reported=reported,
+            reason=reason.strip(),
+            status=AbuseReport.Status.OPEN,
+            created_at__gt=now - REPORT_REPEAT_WINDOW,
+        ).first()
+        if repeat is not None:
+            return repeat
         cap = settings.NETWORK_DAILY_REPORT_CAP
         if AbuseReport.objects.filter(reporter=reporter, created_at__gt=now - timedelta(days=1)).count() >= cap:
             raise NetworkError(

@@ -148,7 +148,16 @@ def _known_or_404(request, user_id) -> User:
 
 @profile_required
 def block(request, user_id):
-    other = _known_or_404(request, user_id)
+    try:
+        other = selectors.known_person_get(viewer=request.user, user_id=user_id)
+    except User.DoesNotExist:
+        # A repeat (double click, second tab) after the block: the person is hidden now, so say it is done.
+        try:
+            already = selectors.blocked_person_get(viewer=request.user, user_id=user_id)
+        except User.DoesNotExist:
+            raise Http404("No such person") from None
+        messages.info(request, f"You have already blocked {already.get_full_name()}.")
+        return redirect("network:connections")
     if request.method == "POST":
         services.block_create(blocker=request.user, blocked=other)
         messages.success(

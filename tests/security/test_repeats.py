@@ -201,6 +201,41 @@ def test_repeated_connection_request_sends_one_and_every_answer_is_the_person_pa
     assert emails(recipient.email, "Sal Sender would like to connect") == 1
 
 
+@SENDS
+def test_repeated_abuse_report_files_one_report_and_emails_staff_once(live_server, send, monkeypatch):
+    from hubs.network.models import AbuseReport
+
+    staff = person(is_staff=True, is_superuser=True, email="safeguarding@example.org")
+    reporter, reported = member(full_name="Rita Reporter"), member(full_name="Reece Reported")
+    path = f"/network/people/{reported.pk}/report/"
+    answers = send(live_server.url, path, Browser(reporter), {"reason": "Sent me the same message ten times."})
+    redirected(answers, "/network/connections/")
+    assert AbuseReport.objects.filter(reporter=reporter, reported=reported).count() == 1
+    assert OutboundEmail.objects.filter(to=staff.email, subject__startswith="A person in the network").count() == 1
+
+
+@SENDS
+def test_repeated_block_blocks_once_and_every_answer_is_the_same_page(live_server, send):
+    from hubs.network.models import Block
+
+    blocker, blocked = member(full_name="Bea Blocker"), member(full_name="Ben Blocked")
+    path = f"/network/people/{blocked.pk}/block/"
+    answers = send(live_server.url, path, Browser(blocker), {})
+    assert len({(a.status, a.location) for a in answers}) == 1 and answers[0].status in (200, 302), answers
+    assert Block.objects.filter(blocker=blocker, blocked=blocked).count() == 1
+
+
+def test_a_different_report_about_the_same_person_is_a_new_report(db):
+    from hubs.network.models import AbuseReport
+
+    reporter, reported = member(full_name="Rita Reporter"), member(full_name="Reece Reported")
+    first = network_services.abuse_report_create(reporter=reporter, reported=reported, reason="First thing.")
+    again = network_services.abuse_report_create(reporter=reporter, reported=reported, reason="First thing.")
+    other = network_services.abuse_report_create(reporter=reporter, reported=reported, reason="Something else.")
+    assert again.pk == first.pk and other.pk != first.pk
+    assert AbuseReport.objects.filter(reporter=reporter).count() == 2
+
+
 REPLIES = {  # action: (who replies, the status it leads to)
     "accept": ("recipient", ConnectionRequest.Status.ACCEPTED),
     "decline": ("recipient", ConnectionRequest.Status.DECLINED),
