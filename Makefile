@@ -18,10 +18,13 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/.runtime
 	$(PIP) install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-## run: set up and serve the portal with demo data at http://127.0.0.1:8000
+## run: set up and serve the portal with demo data at http://127.0.0.1:8000 (PORT=8101 for another port)
+# Emailed links are built from SITE_URL: unless it is set, it is the address this target serves.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.runtime
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
+	@echo "Serving $$SITE_URL (emailed links point here)."
 	@if [ -n "$$DATABASE_URL" ] && [ -n "$$CELERY_BROKER_URL" ]; then \
 	  echo "PostgreSQL and Redis configured: starting a Celery worker and beat alongside the web server."; \
 	  trap 'kill 0' INT TERM EXIT; \

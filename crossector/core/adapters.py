@@ -1,4 +1,6 @@
 import uuid
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit
@@ -14,10 +16,26 @@ from .models import User
 APP = "allauth.account"  # allauth's rate limits are read from ACCOUNT_RATE_LIMITS under this name
 
 
+SITE_NAME = "Cross-Sector Programme"
+
+
+def site_link(url: str) -> str:
+    """The link for an email: SITE_URL (the address the portal is served at, which `make run PORT=` sets)
+    with the path of `url`, never the Host header of whichever request happened to cause the email."""
+    parts = urlsplit(str(url))
+    return f"{settings.SITE_URL}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+
+
 class AccountAdapter(DefaultAccountAdapter):
     """allauth, wired to the portal: its emails go through the outbox and sign-in leads to the profile."""
 
     def send_mail(self, template_prefix, email, context):
+        # allauth's own send_mail (which this replaces) adds `email` and `current_site`; its templates name
+        # the site with them ("register an account on ..."): the programme's name and served address.
+        site = SimpleNamespace(name=SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
+        context = {"email": email, "current_site": site, **context}
+        # allauth builds its links (activate_url, password_reset_url, signup_url, ...) from the request's host.
+        context.update({key: site_link(value) for key, value in context.items() if key.endswith("_url") and value})
         message = self.render_mail(template_prefix, email, context)
         alternatives = getattr(message, "alternatives", [])
         html = next((content for content, mimetype in alternatives if mimetype == "text/html"), "")
