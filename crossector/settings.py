@@ -419,6 +419,8 @@ if UPLOADS_S3_BUCKET:
 LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
 LOGGING = logging_config(level=LOGGING["root"]["level"], json=LOG_FORMAT == "json", loggers=LOGGING["loggers"])
 MIDDLEWARE.insert(0, "crossector.core.logs.RequestLogMiddleware")
+# The worker keeps this configuration instead of replacing the root logger's handlers with its own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # /metrics/ for Prometheus: `Authorization: Bearer <METRICS_TOKEN>`, or staff signed in with two factors.
 # Empty: only staff, in a browser.

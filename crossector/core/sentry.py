@@ -1,8 +1,8 @@
 """Error reporting to Sentry, switched on by SENTRY_DSN (settings.py), with nothing personal attached.
 
-Sentry gets the exception, the stack, the URL pattern's view and the request id (to find the request's log
-lines); not cookies, headers that identify, the request body, local variables (a form's values, an email
-address) or the user: `send_default_pii`, `max_request_body_size` and `include_local_variables` say so.
+Sentry gets the exception, the stack, the URL pattern and the request id (to find the request's log lines); not
+the path or query string, cookies, headers, the request body, local variables (a form's values, an email
+address) or the user: `data_collection` and `_before_send` say so.
 """
 
 from __future__ import annotations
@@ -10,12 +10,19 @@ from __future__ import annotations
 from structlog.contextvars import get_contextvars
 
 
-def _with_request_id(event, hint):
+def _before_send(event, hint):
+    """Tag the event with the request id (and task); keep of the request only its method.
+
+    The URL's path can hold a signatory link's token and its query string what someone searched for; the
+    event's transaction already names the URL pattern (the Django integration's default), which is enough.
+    """
     values = get_contextvars()
     tags = event.setdefault("tags", {})
     for name in ("request_id", "task", "task_id"):
         if values.get(name):
             tags[name] = values[name]
+    if "request" in event:
+        event["request"] = {"method": event["request"].get("method")}
     return event
 
 
@@ -32,10 +39,17 @@ def sentry_init(
         environment=environment,
         release=release or None,
         integrations=[DjangoIntegration(), CeleryIntegration()],
-        send_default_pii=False,
-        max_request_body_size="never",
-        include_local_variables=False,
+        # What the integrations collect by themselves: nothing about the person (sentry-sdk's data_collection).
+        data_collection={
+            "user_info": False,
+            "cookies": {"mode": "off"},
+            "http_headers": {"request": {"mode": "off"}},
+            "http_bodies": [],
+            "url_query_params": {"mode": "off"},
+            "database_query_data": False,
+            "stack_frame_variables": False,
+        },
         traces_sample_rate=traces_sample_rate,
-        before_send=_with_request_id,
+        before_send=_before_send,
         transport=transport,
     )
