@@ -143,6 +143,19 @@ def amount_requested(application: Application) -> Decimal:
     return total
 
 
+def award_amount_check(*, application: Application, amount: Decimal | None) -> tuple[bool, str]:
+    """An award is from £0 to the call's maximum; `amount` None means the amount requested. The one rule the
+    preview, the confirmation and a bulk award ask, so no page shows an email offering what cannot be paid."""
+    amount = amount_requested(application) if amount is None else Decimal(amount)
+    maximum = application.call.max_award
+    if amount < 0 or amount > maximum:
+        return False, (
+            f"The amount awarded ({format_pounds(amount)}) must be between £0 and the call's maximum of "
+            f"{format_pounds(maximum)}. Enter a lower amount."
+        )
+    return True, ""
+
+
 @transaction.atomic
 def application_transition(
     *,
@@ -177,11 +190,9 @@ def application_transition(
         fields.append("withdrawn_at")
     if to_status == Status.AWARDED:
         amount = amount_requested(locked) if awarded_amount is None else Decimal(awarded_amount)
-        maximum = locked.call.max_award
-        if amount < 0 or amount > maximum:
-            raise TransitionError(
-                f"{locked}: the amount awarded must be between £0 and the call's maximum of {format_pounds(maximum)}."
-            )
+        allowed, reason = award_amount_check(application=locked, amount=amount)
+        if not allowed:
+            raise TransitionError(f"{locked}: {reason}")
         locked.awarded_amount = amount
         fields.append("awarded_amount")
         data["awarded_amount"] = f"{amount:.2f}"
@@ -217,6 +228,8 @@ def applications_transition_plan(*, applications, to_status: str, actor) -> Bulk
     result = BulkResult()
     for application in applications:
         allowed, reason = transition_check(application=application, to_status=to_status, actor=actor)
+        if allowed and to_status == Status.AWARDED:
+            allowed, reason = award_amount_check(application=application, amount=None)
         if allowed:
             result.moved.append(application)
         else:

@@ -312,14 +312,21 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     def _transition_page(self, request, obj, form, error=""):
         to_status = form.data.get("to_status", "")
-        preview, preview_error = None, ""
+        preview, preview_error, amount_error = None, "", ""
         amount = form.cleaned_data.get("awarded_amount") if form.is_valid() else None
-        if to_status in workflow.OUTCOMES:
+        if to_status == Status.AWARDED and "awarded_amount" in form.errors:
+            amount_error, error = " ".join(form.errors["awarded_amount"]), ""  # not the requested amount instead
+        elif to_status == Status.AWARDED and form.is_valid():
+            allowed, reason = workflow.award_amount_check(application=obj, amount=amount)
+            if not allowed:  # refused at the preview: no email offering more than the call can pay is shown
+                amount_error, error = reason, ""  # one message, said once
+                form.add_error("awarded_amount", reason)
+        if to_status in workflow.OUTCOMES and not amount_error:
             try:
                 preview = outcomes.outcome_email_preview(application=obj, outcome=to_status, awarded_amount=amount)
             except outcomes.OutcomeTemplateError as exc:
                 preview_error = exc.message
-        if to_status == Status.AWARDED and not form.data.get("awarded_amount"):
+        if to_status == Status.AWARDED and not form.data.get("awarded_amount") and not amount_error:
             form = TransitionForm(
                 initial={
                     "to_status": to_status,
@@ -337,12 +344,13 @@ class ApplicationAdmin(admin.ModelAdmin):
             "to_label": Status(to_status).label if to_status in Status.values else to_status,
             "preview": preview,
             "preview_error": preview_error,
+            "amount_error": amount_error,
             "error": error,
             "is_award": to_status == Status.AWARDED,
             "change_url": reverse("admin:awards_application_change", args=[obj.pk]),
             "transition_url": reverse("admin:awards_application_transition", args=[obj.pk]),
         }
-        status = 400 if error or preview_error else 200
+        status = 400 if error or preview_error or amount_error else 200
         return TemplateResponse(request, "admin/awards/application/transition_confirm.html", context, status=status)
 
     # Bulk moves -------------------------------------------------------------------------------
