@@ -44,10 +44,46 @@ class BookingInline(admin.TabularInline):
         return False  # bookings go through the booking rules (capacity, waiting list, emails)
 
 
+class ManagedHubFilter(admin.SimpleListFilter):
+    """Hubs to filter by: only those the person manages (a hub organiser never sees other hubs' names)."""
+
+    title = "hub"
+    parameter_name = "hub"
+    field = "hub"
+
+    def lookups(self, request, model_admin):
+        return [(str(pk), name) for pk, name in hubs_managed_by(request.user).values_list("pk", "name")]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(**{f"{self.field}__in": hubs_managed_by(request.user).filter(pk=self.value())})
+        return queryset
+
+
+class BookingHubFilter(ManagedHubFilter):
+    field = "event__hub"
+
+
+class BookingEventFilter(admin.SimpleListFilter):
+    """Events to filter bookings by: only the events the person manages, newest first."""
+
+    title = "event"
+    parameter_name = "event"
+
+    def lookups(self, request, model_admin):
+        events = events_managed_by(request.user).order_by("-starts_at", "pk").values_list("pk", "title")
+        return [(str(pk), title) for pk, title in events]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(event__in=events_managed_by(request.user).filter(pk=self.value()))
+        return queryset
+
+
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     list_display = ("title", "hub", "starts_at", "status", "confirmed", "waiting", "capacity_display")
-    list_filter = ("status", "format", "hub")
+    list_filter = ("status", "format", ManagedHubFilter)
     search_fields = ("title", "venue_name")
     date_hierarchy = "starts_at"
     prepopulated_fields = {"slug": ("title",)}
@@ -173,7 +209,7 @@ class StatusFilter(admin.SimpleListFilter):
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     list_display = ("person", "email", "event", "status", "sector", "created_at", "attended_at")
-    list_filter = ("status", StatusFilter, "sector", "event__hub", "event")
+    list_filter = ("status", StatusFilter, "sector", BookingHubFilter, BookingEventFilter)
     search_fields = ("user__email", "user__profile__full_name", "user__profile__organisation", "event__title")
     list_select_related = ("user__profile", "event")
     readonly_fields = (

@@ -4,7 +4,7 @@ from django.db.models import Count
 from crossector.core.models import User
 
 from .models import Contact, Hub, HubFollow, Partner
-from .permissions import hubs_managed_by
+from .permissions import ORGANISERS_GROUP, hubs_managed_by
 
 
 class PartnerInline(admin.StackedInline):
@@ -35,7 +35,8 @@ class HubAdmin(admin.ModelAdmin):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "organisers":
-            kwargs["queryset"] = User.objects.filter(is_staff=True)
+            # As the help text says: members of the group (reviewers and other staff are not offered).
+            kwargs["queryset"] = User.objects.filter(is_staff=True, is_active=True, groups__name=ORGANISERS_GROUP)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
