@@ -19,6 +19,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
+# The admin home in the order programme staff work: programme apps first, then people and accounts. Plumbing
+# (celery-beat's schedules: crontabs, clocked, solar events) is only for superusers, last, under "Technical".
+APP_ORDER = ("awards", "events", "hubs", "core", "auth", "account", "mfa")
+TECHNICAL_APPS = {"django_celery_beat": "Technical: scheduled tasks (Celery beat)"}
+
 
 class PortalAdminSite(AdminSite):
     site_header = "Cross-Sector Programme staff admin"
@@ -72,6 +77,27 @@ class PortalAdminSite(AdminSite):
 
             extra_context["failed_emails"] = OutboundEmail.objects.filter(status=OutboundEmail.Status.FAILED).count()
         return super().index(request, extra_context)
+
+    def get_app_list(self, request, app_label=None):
+        """Programme apps first (APP_ORDER); technical apps hidden from everyone but superusers, who find
+        them last under a "Technical" name. The sidebar and the app pages use this list too, so a
+        non-superuser's `/admin/django_celery_beat/` is a 404."""
+        apps = super().get_app_list(request, app_label)
+        shown = []
+        for app in apps:
+            if app["app_label"] in TECHNICAL_APPS:
+                if not request.user.is_superuser:
+                    continue
+                app = {**app, "name": TECHNICAL_APPS[app["app_label"]]}
+            shown.append(app)
+
+        def place(app):
+            label = app["app_label"]
+            if label in TECHNICAL_APPS:
+                return (2, 0)
+            return (0, APP_ORDER.index(label)) if label in APP_ORDER else (1, 0)
+
+        return sorted(shown, key=place)  # stable: apps not named keep Django's order between the two groups
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Every ModelAdmin registered here (ours, Django's, allauth's, celery-beat's) edits under the text
