@@ -403,7 +403,7 @@ def test_a_signed_out_visitor_cannot_tell_which_private_ids_exist(world):
         for kwargs in PRIVATE[pattern.key](world):
             if not all(isinstance(v, int) for v in kwargs.values()):
                 continue
-            missing = {k: 987_654 for k in kwargs}
+            missing = dict.fromkeys(kwargs, 987_654)
             for method in ("get", "post"):
                 real = getattr(anonymous, method)(pattern.url(kwargs))
                 fake = getattr(anonymous, method)(pattern.url(missing))
