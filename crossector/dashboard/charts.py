@@ -4,6 +4,7 @@ Horizontal bars, so long labels (event titles, sectors) stay readable; one bar p
 Each chart carries a title and a description for `role="img"`, and the page prints its data as a table.
 """
 
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,7 +16,8 @@ WIDTH = 660
 BAR_HEIGHT = 16
 ROW_GAP = 12
 LEGEND_HEIGHT = 26
-MAX_LABEL_CHARS = 34
+MAX_LABEL_CHARS = 34  # per line: a longer label wraps onto more lines, never cut
+LINE_HEIGHT = 14
 
 Number = int | Decimal
 
@@ -35,7 +37,7 @@ class Bar:
 @dataclass(frozen=True)
 class Row:
     label: str
-    short_label: str
+    lines: list[tuple[str, int]]  # the label wrapped, each line with its y
     label_y: int
     bars: list[Bar]
     values: list[str]
@@ -56,8 +58,10 @@ class BarChart:
     extra: dict = field(default_factory=dict)
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= MAX_LABEL_CHARS else label[: MAX_LABEL_CHARS - 1].rstrip() + "…"
+def label_lines(label: str) -> list[str]:
+    """The whole label on lines of at most MAX_LABEL_CHARS, broken between words: two calls whose names
+    differ only at the end ("... Awards 2024", "... Awards 2025") stay told apart."""
+    return textwrap.wrap(label, MAX_LABEL_CHARS, break_long_words=True) or [""]
 
 
 def number(value: Number) -> str:
@@ -81,13 +85,16 @@ def bar_chart(
     legend = len(series) > 1
     top = LEGEND_HEIGHT if legend else 4
     largest = max((v for _, values in rows for v in values), default=0) or 1
-    row_height = BAR_HEIGHT * len(series) + ROW_GAP
+    bars_height = BAR_HEIGHT * len(series)
     laid_out = []
-    for i, (label, values) in enumerate(rows):
-        y0 = top + i * row_height
+    y0 = top
+    for label, values in rows:
+        lines = label_lines(label)
+        row_height = max(bars_height, LINE_HEIGHT * len(lines))
+        bars_top = y0 + (row_height - bars_height) // 2
         bars = []
         for s, value in enumerate(values):
-            y = y0 + s * BAR_HEIGHT
+            y = bars_top + s * BAR_HEIGHT
             width = round(PLOT_WIDTH * float(value) / float(largest), 1)
             bars.append(
                 Bar(
@@ -101,10 +108,12 @@ def bar_chart(
                     series=s,
                 )
             )
-        label_y = y0 + (BAR_HEIGHT * len(series)) // 2 + 4
-        laid_out.append(Row(label, _short(label), label_y, bars, [fmt(v) for v in values]))
+        first_line_y = y0 + (row_height - LINE_HEIGHT * len(lines)) // 2 + LINE_HEIGHT - 3
+        placed = [(line, first_line_y + n * LINE_HEIGHT) for n, line in enumerate(lines)]
+        laid_out.append(Row(label, placed, placed[0][1], bars, [fmt(v) for v in values]))
+        y0 += row_height + ROW_GAP
     legend_items = [(s, name, PLOT_LEFT + s * 160) for s, name in enumerate(series)]
-    height = top + max(len(rows), 1) * row_height + 4
+    height = (y0 if rows else top + bars_height + ROW_GAP) + 4
     return BarChart(
         id=id, title=title, description=description, series=legend_items, rows=laid_out, height=height, legend=legend
     )
