@@ -52,6 +52,11 @@ TRANSITION_BY_PAIR = {(t.source, t.target): t for t in TRANSITIONS}
 # The statuses whose arrival emails the applicant (see outcomes.py).
 OUTCOMES = tuple(Application.DECIDED)
 
+# Moves that end an application's chances. Staff pages show them apart from the moves forward, in a warning
+# style, and each asks for confirmation on a page of its own before anything moves.
+DESTRUCTIVE = (Status.WITHDRAWN, Status.INELIGIBLE, Status.NOT_AWARDED)
+CONFIRM_FIRST = tuple(dict.fromkeys((*OUTCOMES, *DESTRUCTIVE)))
+
 # What an applicant is told of each status on their own pages. Internal stages (eligible, under review,
 # shortlisted) all read "Under review", so nobody learns of a shortlist before the decision email.
 APPLICANT_STATUS_LABELS = {

@@ -32,6 +32,8 @@ from ..models import (
     ReviewerAssignment,
     SignatoryRequest,
 )
+from ..review.forms import AssignOneReviewerForm
+from ..review.services import REVIEWABLE_STATUSES
 
 Status = Application.Status
 
@@ -229,8 +231,8 @@ class ApplicationAdmin(admin.ModelAdmin):
             return super().change_view(request, object_id, form_url, extra_context)
         editable = obj.is_draft and self.has_change_permission(request, obj)
         context = {
-            **(extra_context or {}),
             **self._page_context(request, obj),
+            **(extra_context or {}),  # after: a refused reviewer assignment shows its bound form (reviews.py)
             "editable": editable,
             "show_save": editable,
             "show_save_and_continue": False,
@@ -247,12 +249,17 @@ class ApplicationAdmin(admin.ModelAdmin):
         )
         history = obj.events.select_related("actor__profile").order_by("created_at", "pk")
         moves = workflow.next_transitions(application=obj, actor=request.user)
+        may_assign = obj.status in REVIEWABLE_STATUSES and self.has_change_permission(request, obj)
         return {
+            "assign_form": AssignOneReviewerForm(application=obj) if may_assign else None,
+            "assign_url": reverse("admin:awards_application_assign_reviewer", args=[obj.pk]),
             "application": application_for_role(obj, Role.STAFF),  # the staff column of the one field rule
             "call": obj.call,
             "assignments": assignments,
             "history": history,
             "transitions": moves,
+            "forward_moves": [t for t in moves if t.target not in workflow.DESTRUCTIVE],
+            "destructive_moves": [t for t in moves if t.target in workflow.DESTRUCTIVE],
             "transition_form": TransitionForm(),
             "transition_url": reverse("admin:awards_application_transition", args=[obj.pk]),
             "submitted": rules.format_uk(obj.submitted_at) if obj.submitted_at else "",
@@ -267,6 +274,11 @@ class ApplicationAdmin(admin.ModelAdmin):
             path("export.csv", wrap(self.export_view), {"fmt": "csv"}, name="awards_application_export_csv"),
             path("export.xlsx", wrap(self.export_view), {"fmt": "xlsx"}, name="awards_application_export_xlsx"),
             path("<int:object_id>/transition/", wrap(self.transition_view), name="awards_application_transition"),
+            path(
+                "<int:object_id>/assign-reviewer/",
+                wrap(self.assign_reviewer_view),
+                name="awards_application_assign_reviewer",
+            ),
             *super().get_urls(),
         ]
 
@@ -290,7 +302,7 @@ class ApplicationAdmin(admin.ModelAdmin):
             level = messages.INFO if obj.status == to_status else messages.ERROR
             messages.add_message(request, level, f"{obj}: {reason}")
             return HttpResponseRedirect(change_url)
-        if to_status in workflow.OUTCOMES and "confirm" not in request.POST:
+        if to_status in workflow.CONFIRM_FIRST and "confirm" not in request.POST:
             return self._transition_page(request, obj, form)
         try:
             workflow.application_transition(
@@ -309,6 +321,12 @@ class ApplicationAdmin(admin.ModelAdmin):
         told = " The applicant's email is in the outbox." if to_status in workflow.OUTCOMES else ""
         messages.success(request, f"{obj} is now {label}.{told}")
         return HttpResponseRedirect(change_url)
+
+    def assign_reviewer_view(self, request, object_id):
+        """POST from the application page: one reviewer, through `reviewer_assign` (its checks and email)."""
+        from .reviews import assign_one_reviewer
+
+        return assign_one_reviewer(self, request, object_id)
 
     def _transition_page(self, request, obj, form, error=""):
         to_status = form.data.get("to_status", "")
@@ -347,6 +365,7 @@ class ApplicationAdmin(admin.ModelAdmin):
             "amount_error": amount_error,
             "error": error,
             "is_award": to_status == Status.AWARDED,
+            "is_destructive": to_status in workflow.DESTRUCTIVE,
             "change_url": reverse("admin:awards_application_change", args=[obj.pk]),
             "transition_url": reverse("admin:awards_application_transition", args=[obj.pk]),
         }

@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from ..forms import error_links
 from ..models import Application, ApplicationToReview, AwardCall
 from ..review import selectors, services
-from ..review.forms import AssignReviewersForm, ConflictForm, ReviewForm
+from ..review.forms import AssignOneReviewerForm, AssignReviewersForm, ConflictForm, ReviewForm
 from ..review.models import ReviewCriterion, ReviewerAssignment
 from ..review.permissions import can_open_review_admin, is_programme_staff
 from ..rules import format_uk
@@ -99,6 +99,44 @@ def assign_reviewers(modeladmin, request, queryset):
 
 
 ApplicationAdmin.actions = [*(ApplicationAdmin.actions or []), assign_reviewers]
+
+
+# --- Staff: one reviewer from the application page -----------------------------------------------------------
+
+
+def assign_one_reviewer(modeladmin, request, object_id):
+    """Assign the chosen reviewer through `services.reviewer_assign`, which refuses non-reviewers, the applicant,
+    a second assignment, a closed application and (without an override and a note) a likely conflict. A
+    refusal shows the application page again with the reason at the field and what was typed kept."""
+    application = modeladmin.get_object(request, str(object_id))
+    if application is None:
+        raise Http404
+    if not modeladmin.has_change_permission(request, application):
+        raise PermissionDenied
+    change_url = reverse("admin:awards_application_change", args=[application.pk])
+    if request.method != "POST":
+        return HttpResponseRedirect(change_url)
+    form = AssignOneReviewerForm(request.POST, application=application)
+    if form.is_valid():
+        reviewer = form.cleaned_data["reviewer"]
+        try:
+            services.reviewer_assign(
+                application=application,
+                reviewer=reviewer,
+                actor=request.user,
+                override=form.cleaned_data["override"],
+                note=form.cleaned_data["note"],
+            )
+        except services.ReviewError as exc:
+            form.add_error("reviewer", exc.message)
+        else:
+            name = reviewer.get_full_name() or reviewer.email
+            messages.success(request, f"{name} is assigned to {application} and was emailed a link to it.")
+            return HttpResponseRedirect(change_url + "#app-reviews")
+    request.method = "GET"  # show the page again (the admin's change view reads a POST as its own form)
+    response = modeladmin.change_view(request, str(object_id), extra_context={"assign_form": form})
+    response.status_code = 400
+    return response
 
 
 # --- Reviewers: the applications assigned to them --------------------------------------------------------

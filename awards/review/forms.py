@@ -111,3 +111,35 @@ def _reviewer_label(user) -> str:
     profile = getattr(user, "profile", None)
     name = user.get_full_name() or user.email
     return f"{name} ({profile.organisation})" if profile and profile.organisation else name
+
+
+class AssignOneReviewerForm(TextRuleMixin, forms.Form):
+    """Assign one reviewer from the application page. The service decides whether they may be assigned."""
+
+    reviewer = forms.ModelChoiceField(
+        label="Reviewer",
+        queryset=None,
+        empty_label="Choose a reviewer",
+        error_messages={
+            "required": "Choose a reviewer to assign.",
+            "invalid_choice": "Choose a reviewer from the list: that person is not in the Reviewers group.",
+        },
+        help_text="Members of the Reviewers group not already on this application.",
+    )
+    override = forms.BooleanField(
+        label="Assign even though a conflict of interest is likely",
+        required=False,
+        help_text="Only with a note saying why; the flag and the note go into the history.",
+    )
+    note = forms.CharField(
+        label="Note for the history (optional; needed to assign despite a likely conflict)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, application, **kwargs):
+        super().__init__(*args, **kwargs)
+        on_it = application.reviewer_assignments.values("reviewer")
+        self.fields["reviewer"].queryset = reviewers().exclude(pk__in=on_it).exclude(pk=application.applicant_id)
+        self.fields["reviewer"].label_from_instance = _reviewer_label
