@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from crossector.core.demo import DEMO_PASSWORD, person_ensure
+from crossector.core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, person_ensure, totp_ensure
 from crossector.core.models import PriorityArea
 from crossector.core.vocabulary import Region, Sector
 from hubs.models import Hub
@@ -213,7 +213,9 @@ def seed(users) -> str:
     )
     organiser.groups.add(group)
     wales.organisers.add(organiser)
+    totp_ensure(user=organiser, secret=DEMO_TOTP_SECRET)  # the admin asks for a second factor, like staff's
     return (
         f"{len(events)} events (3 past Wales events; upcoming: one online, one nearly full, one with a "
-        f"waiting list); hub organiser for Wales: organiser@example.org / {DEMO_PASSWORD}"
+        f"waiting list); hub organiser for Wales: organiser@example.org / {DEMO_PASSWORD} "
+        f"(two-factor setup key {DEMO_TOTP_SECRET}, as for staff)"
     )

@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from django.utils import timezone
 
@@ -36,4 +38,14 @@ def test_demo_data_has_the_programme_hubs_events_bookings_and_an_organiser_and_i
     assert Booking.objects.filter(user=users["attendee"]).exists()
     organiser = wales.organisers.get()
     assert organiser.is_staff and organiser.groups.filter(name="Hub organisers").exists()
+    # the demo organiser can pass the admin's two-factor step with the published demo key
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+
+    from crossector.core.demo import DEMO_TOTP_SECRET
+
+    totp = Authenticator.objects.get(user=organiser, type=Authenticator.Type.TOTP)
+    code = format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // 30))
+    assert TOTP(totp).validate_code(code)
+    assert DEMO_TOTP_SECRET in summary
     assert selectors.user_attended_hub_event(user=users["attendee"], hub=wales)
