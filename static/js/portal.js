@@ -73,19 +73,6 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
-// The account menu is a <details>: Escape closes it (back on its button), as does a click elsewhere.
-document.addEventListener("keydown", (event) => {
-  const menu = document.querySelector("details.account-menu[open]");
-  if (event.key === "Escape" && menu) {
-    menu.open = false;
-    menu.querySelector("summary").focus();
-  }
-});
-document.addEventListener("click", (event) => {
-  const menu = document.querySelector("details.account-menu[open]");
-  if (menu && !menu.contains(event.target)) menu.open = false;
-});
-
 // An error summary's link brings the field's label or question into view, not just the box under it.
 document.addEventListener("click", (event) => {
   const link = event.target.closest("[data-error-summary] a[href^='#']");

@@ -45,7 +45,7 @@ CONTROLS = {
     "radio button": "main input[type=radio]",
     "file input": "main input[type=file]",
     "summary": "main summary",
-    "account menu": "summary#account-menu",
+    "account menu": "button#account-menu",
     "button": "main button[type=submit]",
 }
 

@@ -15,9 +15,12 @@ ERROR_NAMES = ("errors", "submit_error")
 
 
 def _has_errors(value) -> bool:
-    if isinstance(value, BaseForm):
+    # type(), not isinstance(): isinstance() would evaluate the context's lazy objects (the CSRF token, the user),
+    # setting a cookie and reading the session on pages that use neither, which keeps them out of the page cache.
+    kind = type(value)
+    if issubclass(kind, BaseForm):
         return value.is_bound and bool(value.errors)
-    if isinstance(value, BaseFormSet):
+    if issubclass(kind, BaseFormSet):
         return value.is_bound and (value.total_error_count() > 0)
     return False
 
@@ -25,7 +28,7 @@ def _has_errors(value) -> bool:
 def context_has_errors(context) -> bool:
     """Does the page being rendered show errors: a bound form or formset with errors, or an error list?"""
     values = context.flatten()
-    if any(values.get(name) for name in ERROR_NAMES if isinstance(values.get(name), list | tuple | str)):
+    if any(values.get(name) for name in ERROR_NAMES if type(values.get(name)) in (list, tuple, str)):
         return True
     return any(_has_errors(value) for value in values.values())
 
@@ -78,7 +81,8 @@ def _changelist_filters(cl) -> str:
             parts.append(f"{spec.title}: {', '.join(chosen)}")
     if cl.date_hierarchy:
         field = cl.date_hierarchy
-        when = "-".join(cl.params[f"{field}__{unit}"] for unit in ("year", "month", "day") if f"{field}__{unit}" in cl.params)
+        units = [f"{field}__{unit}" for unit in ("year", "month", "day")]
+        when = "-".join(cl.params[unit] for unit in units if unit in cl.params)
         if when:
             parts.append(f"{cl.model._meta.get_field(field).verbose_name}: {when}")
     if cl.query:
