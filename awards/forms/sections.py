@@ -143,6 +143,16 @@ class _RowFormSet(forms.BaseFormSet):
         return kept
 
 
+def _initial_unless_bound(initial: list[dict], data) -> list[dict] | None:
+    """The saved rows fill the page shown; a posted page is taken as it is, whatever is saved now.
+
+    A formset compares each posted "extra" row with the initial row at the same place and drops it when they
+    are equal. With the saved rows as initial, the same page posted twice (a double click, Back then Save)
+    would find its new rows already saved, drop them, and save the section without them.
+    """
+    return initial if data is None else None
+
+
 def partner_formset(application, data=None, *, add=False):
     initial = [PartnerForm.initial_for(p) for p in application.partners.all()]
     formset_class = formset_factory(
@@ -156,7 +166,7 @@ def partner_formset(application, data=None, *, add=False):
     )
     return formset_class(
         data,
-        initial=initial,
+        initial=_initial_unless_bound(initial, data),
         prefix="partners",
         form_kwargs={"employer_sector": application.organisation_sector},
         error_messages={
@@ -282,7 +292,7 @@ def cost_formset(application, data=None, *, add=False):
     formset_class.maximum = application.call.max_award
     return formset_class(
         data,
-        initial=initial,
+        initial=_initial_unless_bound(initial, data),
         prefix="costs",
         error_messages={
             "too_many_forms": f"You can list up to {COST_LINES_MAX} costs. Combine or remove one to add another."

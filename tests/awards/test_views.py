@@ -377,3 +377,43 @@ def test_start_date_is_three_labelled_boxes_with_specific_messages(client, day, 
     else:
         assert response.status_code == 200 and said in response.content.decode()
         assert f'value="{day}"' in response.content.decode()  # what was typed stays in the box
+
+
+PARTNER_ROW = {"name": "Helix", "sector": "industry_sme", "country": "UK", "contact_name": "Tom"}
+COST_ROWS = [("backfill", "30000", "Backfill my post"), ("travel", "500", "Trains to Cardiff")]
+
+
+def _rows_post(section: str, rows: list[dict], initial: int) -> dict:
+    data = {f"{section}-TOTAL_FORMS": str(len(rows)), f"{section}-INITIAL_FORMS": str(initial)}
+    for i, row in enumerate(rows):
+        data.update({f"{section}-{i}-{k}": v for k, v in row.items()})
+    if section == "costs":
+        data["duration_months"] = "6"
+    return data
+
+
+@pytest.mark.parametrize("initial", [0, 1], ids=["page as first shown", "page after add another"])
+@pytest.mark.parametrize("section", ["partners", "costs"])
+def test_the_same_rows_page_posted_again_saves_the_same_rows(client, section, initial):
+    """A double click, or Back then Save: posting the same page again must leave the section as one post did.
+
+    Both shapes of the page: rows all new (INITIAL_FORMS=0), and one saved row plus one added (INITIAL_FORMS=1).
+    """
+    app = application(organisation_sector="nhs")
+    client.force_login(app.applicant)
+    if section == "partners":
+        rows = [PARTNER_ROW, {**PARTNER_ROW, "name": "Trust", "sector": "academia"}]
+        saved = lambda: list(app.partners.order_by("pk").values_list("name", flat=True))  # noqa: E731
+        expected = ["Helix", "Trust"]
+    else:
+        rows = [{"category": c, "amount": a, "justification": j} for c, a, j in COST_ROWS]
+        saved = lambda: [(c, str(a)) for c, a in app.cost_lines.order_by("pk").values_list("category", "amount")]  # noqa: E731
+        expected = [("backfill", "30000.00"), ("travel", "500.00")]
+    if initial:
+        first = _rows_post(section, rows[:1], 0)
+        assert client.post(_url(app, section), first).status_code == 302
+    data = _rows_post(section, rows, initial)
+    for attempt in range(4):
+        response = client.post(_url(app, section), data)
+        assert response.status_code == 302, (attempt, response.content.decode()[:500])
+        assert saved() == expected, f"after post {attempt + 1}"

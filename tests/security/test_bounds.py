@@ -352,12 +352,12 @@ def test_abuse_report_cap_counts_reports_of_the_same_person_too(settings):
 
     settings.NETWORK_DAILY_REPORT_CAP = 2
     reporter, other = member(), member()
-    for _ in range(2):
-        services.abuse_report_create(reporter=reporter, reported=other, reason="Rude")
+    for n in range(2):  # different words each time: the same words again are a repeat, not a new report
+        services.abuse_report_create(reporter=reporter, reported=other, reason=f"Rude, time {n + 1}")
     with pytest.raises(services.NetworkError, match="You have sent 2 reports"):
-        services.abuse_report_create(reporter=reporter, reported=other, reason="Rude")
+        services.abuse_report_create(reporter=reporter, reported=other, reason="Rude, time 3")
     later = timezone.now() + timedelta(days=1, minutes=1)
-    services.abuse_report_create(reporter=reporter, reported=other, reason="Rude", now=later)
+    services.abuse_report_create(reporter=reporter, reported=other, reason="Rude, time 3", now=later)
     assert AbuseReport.objects.count() == 3
 
 
