@@ -363,6 +363,9 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed_password": "100/10m/ip,5/300s/key",
     # Passwords, key: the address, whichever IP the attempts come from.
     "login_failed_account": "20/h/key",
+    # Passwords from a browser the address signed in from before (its known-device cookie), key: that browser
+    # and address; the two limits above do not apply to it, so attacks from elsewhere never lock it out.
+    "login_failed_device": "10/15m/key",
     # Second-factor codes (allauth.mfa), key: the user who passed the password step.
     "login_failed": "5/300s/key",
     "signup": "10/m/ip,30/h/ip",

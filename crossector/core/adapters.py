@@ -1,3 +1,5 @@
+import hashlib
+import secrets
 import uuid
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -5,6 +7,7 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +20,14 @@ APP = "allauth.account"  # allauth's rate limits are read from ACCOUNT_RATE_LIMI
 
 
 SITE_NAME = "Cross-Sector Programme"
+
+# A browser someone has signed in from before carries a signed "known device" cookie naming (by digest) the
+# addresses of that account. Failures from such a browser are counted for that browser alone, so an attack on
+# an address from elsewhere never locks its owner out of a browser they have used (OWASP, "Slow Down Online
+# Guessing Attacks with Device Cookies"). It cannot be forged: only a successful sign-in issues one.
+DEVICE_COOKIE = "known_device"
+DEVICE_SALT = "crossector.known-device"
+DEVICE_MAX_AGE = 365 * 24 * 60 * 60  # seconds
 
 
 def site_link(url: str) -> str:
@@ -69,8 +80,17 @@ class AccountAdapter(DefaultAccountAdapter):
         IP's ceiling ("login_failed_password" ip), and this address from anywhere ("login_failed_account").
         No limit is keyed on the IP alone at a level one person reaches, so failures for other addresses from
         the same IP never make a correct password fail; only an attack on this address (or 100 failures in
-        10 minutes from one IP) makes it wait."""
+        10 minutes from one IP) makes it wait, and then only in browsers the address has never signed in from:
+        a browser with the address's known-device cookie counts its own failures alone."""
         address = _login_address(credentials)
+        device = _known_device(request, address)
+        if device is not None:
+            # The owner's own browser: its own count only ("login_failed_device"), whatever others try.
+            usage = ratelimit.consume(request, app=APP, action="login_failed_device", key=f"{device}|{address}")
+            if not usage:
+                raise self.validation_error("too_many_login_attempts")
+            self._login_failed_rl_usage = usage
+            return
         pair = ratelimit.consume(request, app=APP, action="login_failed_password", key=self._pair_key(request, address))
         if not pair:
             raise self.validation_error("too_many_login_attempts")
@@ -97,6 +117,22 @@ class AccountAdapter(DefaultAccountAdapter):
         # The IP as allauth counts it (an IPv6 address by its /64), so a host cannot rotate within its block.
         return f"{ratelimit.get_ip(request)}|{address}"
 
+    def post_login(self, request, user, **kwargs):
+        """After every successful sign-in: mark this browser as known to the account's addresses (see
+        `DEVICE_COOKIE`), so attacks on those addresses from elsewhere never lock this browser out."""
+        response = super().post_login(request, user, **kwargs)
+        addresses = {user.email, *user.emailaddress_set.values_list("email", flat=True)}
+        value = {"n": secrets.token_urlsafe(12), "a": sorted(_address_digest(a) for a in addresses if a)}
+        response.set_cookie(
+            DEVICE_COOKIE,
+            signing.dumps(value, salt=DEVICE_SALT, compress=True),
+            max_age=DEVICE_MAX_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
+
     def get_login_redirect_url(self, request):
         return _profile_first(request) or super().get_login_redirect_url(request)
 
@@ -105,6 +141,24 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_email_verification_redirect_url(self, email_address):
         return _profile_first(self.request) or super().get_email_verification_redirect_url(email_address)
+
+
+def _address_digest(address: str) -> str:
+    return hashlib.sha256(address.strip().lower().encode()).hexdigest()[:24]
+
+
+def _known_device(request, address: str) -> str | None:
+    """This browser's known-device id when a sign-in to `address` was completed in it before, else None."""
+    raw = request.COOKIES.get(DEVICE_COOKIE)
+    if not raw or not address:
+        return None
+    try:
+        value = signing.loads(raw, salt=DEVICE_SALT, max_age=DEVICE_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(value, dict) or _address_digest(address) not in value.get("a", ()):
+        return None
+    return str(value.get("n", ""))[:32] or None
 
 
 def _login_address(credentials) -> str:

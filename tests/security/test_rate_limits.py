@@ -19,6 +19,7 @@ def test_the_limits_are_the_documented_ones():
     assert limits["login"] == "200/10m/ip"
     assert limits["login_failed_password"] == "100/10m/ip,5/300s/key"
     assert limits["login_failed_account"] == "20/h/key"
+    assert limits["login_failed_device"] == "10/15m/key"
     assert limits["login_failed"] == "5/300s/key"  # second-factor codes, per user
     assert settings.TRUSTED_PROXY_COUNT == 0  # the safe local default; production sets 1
     assert limits["signup"] == "10/m/ip,30/h/ip"
@@ -123,6 +124,56 @@ def test_an_address_attacked_from_many_ips_waits_and_a_password_reset_lets_it_in
     request = RequestFactory().post("/accounts/password/reset/key/", REMOTE_ADDR="192.0.2.1")
     get_adapter(request)._delete_login_attempts_cached_email(request, email=user.email)
     assert _signed_in(_sign_in(client, user.email, PASSWORD, ip="192.0.2.1"), client)
+
+
+@pytest.mark.parametrize("same_ip_as_the_attack", [False, True], ids=["elsewhere", "same office IP"])
+def test_an_attack_on_an_address_never_locks_its_owner_out_of_a_browser_they_signed_in_from(
+    client, user, same_ip_as_the_attack
+):
+    """The owner's own browser (known-device cookie from an earlier sign-in) counts its own failures only."""
+    from django.test import Client
+
+    home_ip = "192.0.2.77"
+    assert _signed_in(_sign_in(client, user.email, PASSWORD, ip=home_ip), client)
+    assert client.cookies.get("known_device") and client.cookies["known_device"]["httponly"]
+    client.post("/accounts/logout/")
+    attacker = Client()
+    for n in range(30):  # 20 an hour per address from anywhere, 5 per (IP, address): both used up
+        _sign_in(attacker, user.email, "wrong-password", ip=home_ip if same_ip_as_the_attack else f"198.51.100.{n}")
+    fresh = Client()  # a browser that never signed in as this person waits, as before
+    assert "Too many failed login attempts" in _sign_in(fresh, user.email, PASSWORD, ip=home_ip).content.decode()
+    assert _signed_in(_sign_in(client, user.email, PASSWORD, ip=home_ip), client)
+
+
+def test_a_known_device_cookie_works_only_for_its_own_account_and_cannot_be_forged(client, user):
+    from django.test import Client
+
+    from tests.factories import person
+
+    assert _signed_in(_sign_in(client, user.email, PASSWORD), client)
+    cookie = client.cookies["known_device"].value
+    client.post("/accounts/logout/")
+    victim = person()
+    attacker = Client()
+    attacker.cookies["known_device"] = cookie  # the attacker's own cookie, used on someone else's address
+    for _ in range(6):
+        _sign_in(attacker, victim.email, "wrong-password")
+    assert "Too many failed login attempts" in _sign_in(attacker, victim.email, PASSWORD).content.decode()
+    forger = Client()
+    forger.cookies["known_device"] = cookie[:-3] + "abc"
+    for _ in range(6):
+        _sign_in(forger, user.email, "wrong-password", ip="203.0.113.50")
+    assert (
+        "Too many failed login attempts" in _sign_in(forger, user.email, PASSWORD, ip="203.0.113.50").content.decode()
+    )
+
+
+def test_a_known_browser_still_has_its_own_limit(client, user):
+    assert _signed_in(_sign_in(client, user.email, PASSWORD), client)
+    client.post("/accounts/logout/")
+    for _ in range(10):
+        _sign_in(client, user.email, "wrong-password")
+    assert "Too many failed login attempts" in _sign_in(client, user.email, PASSWORD).content.decode()
 
 
 def test_one_ip_has_a_ceiling_on_failures_for_any_address(client, user, settings):
