@@ -25,21 +25,20 @@ from django.utils.http import url_has_allowed_host_and_scheme
 NAME_MAX_LENGTH = 100
 
 
-def upload_name_clean(name: str | None, *, default: str = "document.pdf") -> str:
+def upload_name_clean(name: str | None, *, extension: str = ".pdf", default: str = "document") -> str:
     """The name a person gave their file, safe to store and show: no folders, no control or
-    formatting characters (e.g. right-to-left overrides), no leading dots, at most 100 characters
-    with the extension kept. The file itself is always stored under a random name."""
+    formatting characters (e.g. right-to-left overrides), no leading dots, at most 100 characters, and
+    always ending in `extension` (the type the file was checked to be): "CV.html" is kept as "CV.pdf", so
+    a saved copy never opens as anything but what it is. The file itself is always stored under a random name."""
     name = unicodedata.normalize("NFC", name or "")
     name = re.split(r"[\\/]", name)[-1]
     name = "".join(" " if ch.isspace() else ch for ch in name if unicodedata.category(ch)[0] != "C" or ch.isspace())
     name = re.sub(r"\s+", " ", name).strip().lstrip(".").strip()
-    if not name:
-        return default
-    if len(name) > NAME_MAX_LENGTH:
-        stem, ext = os.path.splitext(name)
-        ext = ext[:10]
-        name = stem[: NAME_MAX_LENGTH - len(ext)].rstrip() + ext
-    return name
+    stem, ext = os.path.splitext(name)
+    if ext.lower() != extension:
+        stem = name if not ext or len(ext) > 10 or " " in ext else stem
+    stem = stem.strip().rstrip(".").strip() or default
+    return stem[: NAME_MAX_LENGTH - len(extension)].rstrip() + extension
 
 
 class OversizedUpload(UploadedFile):

@@ -145,12 +145,20 @@ def test_pdfs_are_judged_by_content_not_name(applicant_client, draft, name, cont
         ("C:\\Users\\me\\Desktop\\My CV.pdf", "My CV.pdf"),
         ("cv\x00.pdf", "cv.pdf"),
         ("evil\u202egpj.pdf", "evilgpj.pdf"),
-        ("line\nbreak\r.pdf", "line break .pdf"),
+        ("line\nbreak\r.pdf", "line break.pdf"),
         ("...hidden.pdf", "hidden.pdf"),
         ("", "document.pdf"),
         ("\x01\x02", "document.pdf"),
         ("a" * 300 + ".pdf", "a" * 96 + ".pdf"),
         ("Caf\u0065\u0301 letter.pdf", "Caf\u00e9 letter.pdf"),
+        # The name always says what the file was checked to be.
+        ("CV.html", "CV.pdf"),
+        ("cv\u202efdp.exe", "cvfdp.pdf"),
+        ("letter.PDF", "letter.pdf"),
+        ("report.pdf.js", "report.pdf.pdf"),
+        ("no extension", "no extension.pdf"),
+        ("Dr. Smith", "Dr. Smith.pdf"),
+        (".pdf", "pdf.pdf"),
     ],
 )
 def test_upload_names_are_cleaned(given, shown):
