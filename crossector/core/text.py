@@ -28,6 +28,11 @@ JOINERS = frozenset("\u200c\u200d")
 # Letters and symbols that draw nothing: they do not count as visible text.
 BLANK_LOOKALIKES = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
 
+# At most this many combining marks in a row on one letter. Real writing stacks a few (Vietnamese two after NFC,
+# Tibetan and Indic scripts up to about five); "Zalgo" text stacks dozens that draw over the lines around them.
+# Unicode's stream-safe format (UAX #15) allows 30; people never need more than 8.
+COMBINING_RUN_MAX = 8
+
 _NAMED = {"\t": "tab", "\n": "line feed", "\r": "carriage return", "\x00": "null", "\u00ad": "soft hyphen"}
 
 
@@ -45,6 +50,18 @@ def _joinable(char: str) -> bool:
     return unicodedata.category(char)[0] in "LMNPS" and char not in BLANK_LOOKALIKES
 
 
+def _combining_problem(text: str) -> str | None:
+    run = 0
+    for char in text:
+        run = run + 1 if unicodedata.category(char) in ("Mn", "Me") else 0
+        if run > COMBINING_RUN_MAX:
+            return (
+                f"Remove the extra accents or marks: one letter carries more than {COMBINING_RUN_MAX} of them, "
+                "which draws over the text around it."
+            )
+    return None
+
+
 def _raise_problems(problems: dict[str, str]) -> None:
     if problems:
         raise ValidationError([ValidationError(message, code=code) for code, message in problems.items()])
@@ -57,9 +74,10 @@ def one_line_clean(value: str) -> str:
     canonically equal text byte-equal, so "Sia\u0302n" becomes "Siân"). Refused: line breaks; every other C0/C1
     control, tab included; every format character (category Cf: bidi controls, zero-width space, BOM, soft
     hyphen, word joiner, tag characters) except a zero-width joiner or non-joiner between two visible
-    characters; lone surrogates. Runs of spaces of any kind become one space, ends are trimmed, and a
-    non-empty result must contain a letter, number, punctuation mark or symbol you can see. Empty text stays
-    empty: whether it is required is the field's business. Longer than ONE_LINE_MAX_LENGTH is refused.
+    characters; lone surrogates; more than COMBINING_RUN_MAX combining marks in a row. Runs of spaces of any
+    kind become one space, ends are trimmed, and a non-empty result must contain a letter, number, punctuation
+    mark or symbol you can see. Empty text stays empty: whether it is required is the field's business. Longer
+    than ONE_LINE_MAX_LENGTH is refused.
     """
     text = unicodedata.normalize("NFC", value)
     problems: dict[str, str] = {}
@@ -85,6 +103,8 @@ def one_line_clean(value: str) -> str:
                 kept.append(" ")
         else:
             kept.append(char)
+    if message := _combining_problem(text):
+        problems.setdefault("combining", message)
     _raise_problems(problems)
     cleaned = "".join(kept).strip(" ")
     if cleaned and not any(_is_visible(char) for char in cleaned):
@@ -101,7 +121,8 @@ def one_line_clean(value: str) -> str:
 def multi_line_clean(value: str) -> str:
     """The multi-line rule (textareas): NFC; line breaks and tabs kept, U+2028/U+2029 become line feeds and a
     BOM is dropped; every other C0/C1 control and the bidi embeddings, overrides and isolates are refused (they
-    can make a note read differently from what was typed). Other format characters (soft hyphens and
+    can make a note read differently from what was typed), as are more than COMBINING_RUN_MAX combining marks in a
+    row. Other format characters (soft hyphens and
     zero-width spaces pasted from documents, joiners in emoji) are kept: in running text they hide nothing.
     A non-empty result must contain something visible."""
     text = unicodedata.normalize("NFC", value).replace("\u2028", "\n").replace("\u2029", "\n").replace("\ufeff", "")
@@ -115,6 +136,8 @@ def multi_line_clean(value: str) -> str:
             problems.setdefault(
                 "bidi", f"Remove the invisible character that changes the direction of text ({_describe(char)})."
             )
+    if message := _combining_problem(text):
+        problems.setdefault("combining", message)
     _raise_problems(problems)
     if text.strip() and not any(_is_visible(char) for char in text):
         raise ValidationError(

@@ -74,6 +74,8 @@ ONE_LINE_REFUSED = [
     ("\u2800\u2800", "no_visible_text"),  # braille blank
     ("\u0301\u0308", "no_visible_text"),  # combining marks with nothing to combine with
     ("x" * (ONE_LINE_MAX_LENGTH + 1), "max_length"),
+    ("X" + "\u0301" * 40, "combining"),  # "Zalgo": marks stacked over the lines around
+    ("Ada" + "\u0336\u0337" * 5, "combining"),  # enclosing/strike marks count too
 ]
 
 # (typed, stored)
@@ -90,6 +92,9 @@ ONE_LINE_KEPT = [
     ("👩\u200d⚕️ Dr Ng", "👩\u200d⚕️ Dr Ng"),  # emoji joined with ZWJ, variation selector kept
     ("ﬁnance ½ m²", "ﬁnance ½ m²"),  # NFC, not NFKC: what was typed on purpose stays
     ("李小龍", "李小龍"),
+    ("Nguyễn Thị Minh Khai", "Nguyễn Thị Minh Khai"),  # Vietnamese: stacked diacritics
+    ("བོད་སྐད", "བོད་སྐད"),  # Tibetan: stacked vowel signs and subjoined letters
+    ("X" + "\u0301" * 8, "X" + "\u0301" * 8),  # at the limit
     ("x" * ONE_LINE_MAX_LENGTH, "x" * ONE_LINE_MAX_LENGTH),
 ]
 
@@ -135,6 +140,7 @@ def test_empty_and_spaces_only_stay_empty_for_the_field_to_judge():
         ("\u2066isolated\u2069", "bidi"),
         ("\u200b\u200b\n\u200b", "no_visible_text"),
         ("\u0301\n", "no_visible_text"),
+        ("Fine start, then Z" + "\u0300" * 30, "combining"),
     ],
 )
 def test_multi_line_rule_refuses_controls_bidi_and_invisible_only(value, code):
