@@ -421,6 +421,9 @@ if UPLOADS_S3_BUCKET:
 # request with a request id that the tasks it queues log too (crossector/core/logs.py).
 LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
 LOGGING = logging_config(level=LOGGING["root"]["level"], json=LOG_FORMAT == "json", loggers=LOGGING["loggers"])
+# Gzip only what holds no secret (BREACH): anonymous, cookie-free, token-free pages (crossector/core/compression.py).
+# First in the list, so it compresses the response after every other middleware has finished with it.
+MIDDLEWARE.insert(0, "crossector.core.compression.PublicGZipMiddleware")
 MIDDLEWARE.insert(0, "crossector.core.logs.RequestLogMiddleware")
 # The worker keeps this configuration instead of replacing the root logger's handlers with its own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

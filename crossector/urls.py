@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from crossector.core import metrics, privacy_views
+from crossector.core import metrics, privacy_views, site_files
 from crossector.core import views as core_views
 
 handler400 = "crossector.core.views.bad_request"
@@ -14,6 +14,8 @@ urlpatterns = [
     path("privacy/", core_views.privacy, name="privacy"),
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("health/", core_views.health_view, name="health"),
+    path("favicon.ico", site_files.favicon, name="favicon"),
+    path("robots.txt", site_files.robots_txt, name="robots_txt"),
     path("metrics/", metrics.metrics_view, name="metrics"),  # token or staff with 2FA (docs/deployment.md)
     path("accounts/profile/", core_views.profile, name="profile"),
     path("accounts/data/", privacy_views.data, name="privacy_data"),

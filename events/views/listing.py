@@ -12,6 +12,7 @@ from ..forms import EventFilterForm
 from ..ics import event_ics
 from ..models import Booking, Event
 from ..permissions import can_check_in
+from ..structured_data import event_structured_data, json_ld
 
 PAGE_SIZE = 12
 
@@ -72,6 +73,7 @@ def event_detail(request, slug):
             "attendees": selectors.attendee_list(event=event) if confirmed else [],
             "is_past": event.ends_at <= now,
             "can_check_in": request.user.is_staff and can_check_in(request.user, event)[0],
+            "structured_data": json_ld(event_structured_data(event=event)),
         },
     )
 
