@@ -4,8 +4,10 @@ Templates name only the page (`{% block title %}`); base.html adds the service a
 the "Error: " prefix (WCAG 2.4.2, as GOV.UK services do), so a new form page gets it without remembering to.
 """
 
+from collections.abc import Iterable
+
 from django import template
-from django.forms import BaseForm
+from django.forms import BaseForm, ModelChoiceField
 from django.forms.formsets import BaseFormSet
 
 register = template.Library()
@@ -62,8 +64,13 @@ def list_title(form=None, page=None) -> str:
             if values == [True]:
                 parts.append(str(bound.label).lower())
                 continue
-            labels = _choice_labels(bound.field)
-            shown = ", ".join(labels.get(str(v), f"“{v}”") for v in values)
+            chosen = getattr(form, "cleaned_data", {}).get(bound.name)
+            if isinstance(bound.field, ModelChoiceField) and chosen:
+                # The rows validation already fetched: listing the field's choices would cost a query per page.
+                shown = ", ".join(str(row) for row in (chosen if isinstance(chosen, Iterable) else [chosen]))
+            else:
+                labels = _choice_labels(bound.field)
+                shown = ", ".join(labels.get(str(v), f"“{v}”") for v in values)
             parts.append(f"{str(bound.label).lower()}: {shown}")
     title = f" – {'; '.join(parts)}" if parts else ""
     if page is not None and page.number > 1:
