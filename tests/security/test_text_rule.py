@@ -220,6 +220,7 @@ def _form_builders(user):
 
     return {
         "AccountDeleteForm": lambda cls, data: cls(data=data, request=_request(user)),
+        "AssignOneReviewerForm": lambda cls, data: cls(data=data, application=application(applicant=user)),
         "PortalAuthenticateForm": with_allauth,
         "PortalReauthenticateForm": with_allauth,
         "PortalActivateTOTPForm": with_allauth,
