@@ -59,7 +59,7 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## drills: the fault drills (Redis, worker, SMTP, PostgreSQL down; two beats) on private instances; rewrites docs/reliability.md
+## drills: the fault drills (Redis, worker, SMTP, PostgreSQL down; two beats; two web nodes behind HAProxy, one killed; backup and restore) on private instances; rewrites docs/reliability.md
 drills: $(VENV)/.dev
 	$(PIP) install -q --disable-pip-version-check -r bench/drills/requirements.txt
 	$(PY) -m bench.drills.run $(DRILLS)

@@ -1,15 +1,19 @@
 """What every drill shares: its private database, Django in the drill process (to arrange data and
 check the end state), signed-in sessions made directly, the load process and the sink's records."""
 
+import hashlib
+import http.client
 import json
 import os
 import secrets
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 from . import stack
 from .stack import PYTHON, ROOT, Run, log
@@ -115,10 +119,12 @@ class Drill:
 
     # --- load --------------------------------------------------------------------------------
 
-    def start_load(self, jobs: list[dict], *, threads: int = 8) -> tuple[subprocess.Popen, Path]:
+    def start_load(
+        self, jobs: list[dict], *, threads: int = 8, port: int = stack.WEB_PORT
+    ) -> tuple[subprocess.Popen, Path]:
         plan = self.run.dir / "plan.json"
         out = self.run.dir / "load-results.json"
-        plan.write_text(json.dumps({"base": f"http://127.0.0.1:{stack.WEB_PORT}", "jobs": jobs, "threads": threads}))
+        plan.write_text(json.dumps({"base": f"http://127.0.0.1:{port}", "jobs": jobs, "threads": threads}))
         proc = self.run.spawn("load", [PYTHON, "-m", "bench.drills.load", str(plan), str(out)])
         return proc, out
 
@@ -200,6 +206,72 @@ class Drill:
             Path(out).write_text(json.dumps(result, indent=2, default=str))
         log(f"{result['drill']}: {'PASS' if result['passed'] else 'FAIL'} - {result['figures']}")
         return result
+
+
+# --- Requests from the drill process itself (drills 6 and 7) ---------------------------------------------
+
+
+def http_call(
+    method: str,
+    path: str,
+    *,
+    port: int,
+    cookie: str = "",
+    data: dict | None = None,
+    files: dict | None = None,
+    source: str | None = None,
+    headers: dict | None = None,
+) -> tuple[int, "http.client.HTTPMessage", str]:
+    """One request to a node or the load balancer on 127.0.0.1:`port`, from loopback address `source` when
+    given. Returns the status, the response headers and the body as text."""
+    from .load import multipart
+
+    head = {"Host": f"127.0.0.1:{port}", "Cookie": cookie, **(headers or {})}
+    body = None
+    if method == "POST":
+        if files:
+            body, head["Content-Type"] = multipart(data or {}, files)
+        else:
+            body, head["Content-Type"] = urlencode(data or {}), "application/x-www-form-urlencoded"
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0) if source else None)
+    try:
+        conn.request(method, path, body=body, headers=head)
+        response = conn.getresponse()
+        return response.status, response.msg, response.read().decode(errors="ignore")
+    finally:
+        conn.close()
+
+
+def set_cookie(headers, name: str = "sessionid") -> str:
+    """`name=value` from a response's Set-Cookie headers, or ''."""
+    return next((c.split(";")[0] for c in headers.get_all("Set-Cookie") or [] if c.startswith(f"{name}=")), "")
+
+
+def sign_in(email: str, password: str, *, port: int, source: str | None = None) -> tuple[int, str, str]:
+    """Sign in through the real form (allauth) and return (status, `sessionid=...` set, node that served it)."""
+    csrf = secrets.token_hex(16)
+    status, headers, _ = http_call(
+        "POST",
+        "/accounts/login/",
+        port=port,
+        cookie=f"csrftoken={csrf}",
+        data={"csrfmiddlewaretoken": csrf, "login": email, "password": password},
+        source=source,
+    )
+    return status, set_cookie(headers), headers.get("X-Served-By", "")
+
+
+def download_sha256(document_pk: int, cookie: str, *, port: int) -> str:
+    """Download a document through a node as its owner: the node answers with a signed link to the bucket
+    (302), fetched here. Returns the sha256 of what arrived, or a reason it did not."""
+    status, headers, _ = http_call("GET", f"/awards/documents/{document_pk}/", port=port, cookie=cookie)
+    if status != 302:
+        return f"node answered {status}"
+    try:
+        with urllib.request.urlopen(headers["Location"], timeout=30) as response:
+            return hashlib.sha256(response.read()).hexdigest()
+    except OSError as exc:
+        return f"signed link failed: {exc}"
 
 
 def _interleave(n_people: int, n_events: int) -> list[int]:

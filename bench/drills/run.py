@@ -1,17 +1,19 @@
 """Run every fault drill and rewrite docs/reliability.md with the figures.
 
-    .venv/bin/python -m bench.drills.run            # all five (about 15 minutes)
+    .venv/bin/python -m bench.drills.run            # all seven (about 20 minutes)
     .venv/bin/python -m bench.drills.run redis smtp # some of them (the report then lists only those)
 
 One private PostgreSQL cluster is made for the run (a migrated template database; each drill gets a
-fresh copy); each drill starts its own Redis, SMTP sink, gunicorn, Celery worker(s) and beat(s) and
-stops them when it ends. Everything is torn down on exit, Ctrl-C or SIGTERM. Exit status 1 when a drill
+fresh copy); each drill starts its own Redis, SMTP sink, gunicorn, Celery worker(s) and beat(s), and for
+drills 6 and 7 moto's S3 server and HAProxy (installed from Debian's packages when missing), and stops
+them when it ends. Everything is torn down on exit, Ctrl-C or SIGTERM. Exit status 1 when a drill
 fails (the report is still written).
 """
 
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -27,6 +29,8 @@ DRILLS = {
     "smtp": "drill_smtp",
     "postgres": "drill_postgres",
     "beats": "drill_two_beats",
+    "twonodes": "drill_two_nodes",
+    "backup": "drill_backup",
 }
 REPORT = ROOT / "docs" / "reliability.md"
 TEMPLATE = Path(__file__).with_name("reliability.md.in")
@@ -37,6 +41,15 @@ def _version(cmd: list[str]) -> str:
     try:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip().splitlines()[0]
     except (OSError, IndexError, subprocess.TimeoutExpired):
+        return "?"
+
+
+def _package_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
         return "?"
 
 
@@ -51,7 +64,9 @@ def machine() -> str:
     return (
         f"{platform.system()} {platform.release()}, {cpus} cores{mem} (shared with other work at the time); "
         f"Python {platform.python_version()}; {_version([str(stack.pg_bin() / 'postgres'), '--version'])}; "
-        f"{_version(['redis-server', '--version']).split(' sha=')[0]}; gunicorn with gunicorn.conf.py, "
+        f"{_version(['redis-server', '--version']).split(' sha=')[0]}; "
+        f"{_version(['haproxy', '-v']).split(' - ')[0] if shutil.which('haproxy') else 'no HAProxy'}; "
+        f"moto {_package_version('moto')} as the S3 store; gunicorn with gunicorn.conf.py, "
         f"WEB_CONCURRENCY={stack.WEB_WORKERS}; Celery worker --concurrency={stack.CELERY_CONCURRENCY}"
     )
 

@@ -28,6 +28,10 @@ PG_PORT = int(os.environ.get("DRILLS_PG_PORT", "5443"))
 REDIS_PORT = int(os.environ.get("DRILLS_REDIS_PORT", "6393"))
 WEB_PORT = int(os.environ.get("DRILLS_WEB_PORT", "8093"))
 SMTP_PORT = int(os.environ.get("DRILLS_SMTP_PORT", "2526"))
+WEB2_PORT = int(os.environ.get("DRILLS_WEB2_PORT", "8094"))  # the second web node (drills 6 and 7)
+LB_PORT = int(os.environ.get("DRILLS_LB_PORT", "8090"))  # HAProxy in front of both nodes
+S3_PORT = int(os.environ.get("DRILLS_S3_PORT", "9093"))  # moto's S3 server: the uploads bucket
+S3_KEY, S3_SECRET, S3_REGION = "drills-access-key", "drills-secret-key", "eu-west-2"
 WEB_WORKERS = os.environ.get("DRILLS_WEB_WORKERS", "3")
 CELERY_CONCURRENCY = os.environ.get("DRILLS_CELERY_CONCURRENCY", "2")
 
@@ -158,8 +162,9 @@ def _ours(pgid: int) -> bool:
         cmd = Path(f"/proc/{pgid}/cmdline").read_bytes().decode(errors="ignore")
     except OSError:
         return False
-    ports = (str(REDIS_PORT), str(WEB_PORT), str(SMTP_PORT))
-    return any(p in cmd for p in ports) and ("bench.drills" in cmd or "redis-server" in cmd or "gunicorn" in cmd)
+    ports = tuple(str(p) for p in (REDIS_PORT, WEB_PORT, SMTP_PORT, WEB2_PORT, LB_PORT, S3_PORT))
+    kinds = ("bench.drills", "redis-server", "gunicorn", "moto_server", "haproxy")
+    return any(p in cmd for p in ports) and any(k in cmd for k in kinds)
 
 
 # --- PostgreSQL (a private cluster) -------------------------------------------------------------
@@ -304,13 +309,18 @@ def manage(env: dict, *args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
-def gunicorn_start(run: Run, env: dict) -> None:
+def gunicorn_start(
+    run: Run, env: dict, *, name: str = "gunicorn", port: int = WEB_PORT, workers: str = WEB_WORKERS
+) -> float:
+    """Start gunicorn (`name` in the run's process list) and return the seconds until it answered."""
+    t0 = time.monotonic()
     run.spawn(
-        "gunicorn",
+        name,
         [str(VENV_BIN / "gunicorn"), "crossector.wsgi:application", "--config", "gunicorn.conf.py"],
-        env={**env, "GUNICORN_BIND": f"127.0.0.1:{WEB_PORT}", "WEB_CONCURRENCY": WEB_WORKERS},
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": workers},
     )
-    wait_for(lambda: http_status("/health/") in (200, 503), "gunicorn", timeout=60)
+    wait_for(lambda: http_status("/health/", port=port) in (200, 503), name, timeout=60, interval=0.05)
+    return time.monotonic() - t0
 
 
 def worker_start(run: Run, env: dict, name: str = "worker") -> None:
@@ -357,9 +367,9 @@ def log_text(run: Run, name: str) -> str:
         return ""
 
 
-def http_status(path: str) -> int:
+def http_status(path: str, *, port: int = WEB_PORT) -> int:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{WEB_PORT}{path}", timeout=5) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -374,3 +384,137 @@ def wait_for(check, what: str, *, timeout: float, interval: float = 0.2) -> floa
             return time.monotonic() - start
         time.sleep(interval)
     raise RuntimeError(f"{what} not ready after {timeout:.0f} s")
+
+
+# --- The S3-compatible store (moto's server) and the load balancer (HAProxy) --------------------------
+
+
+def s3_start(run: Run) -> str:
+    """moto's S3 server on S3_PORT (in memory: its buckets last as long as the process). Returns the endpoint."""
+    moto = VENV_BIN / "moto_server"
+    if not moto.exists():
+        raise SystemExit(f"moto's S3 server is not installed ({moto}): pip install -r requirements-dev.txt")
+    run.spawn("s3", [str(moto), "-H", "127.0.0.1", "-p", str(S3_PORT)])
+    endpoint = f"http://127.0.0.1:{S3_PORT}"
+    wait_for(lambda: port_open(S3_PORT), "moto S3 server", timeout=30)
+    return endpoint
+
+
+def s3_client():
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{S3_PORT}",
+        region_name=S3_REGION,
+        aws_access_key_id=S3_KEY,
+        aws_secret_access_key=S3_SECRET,
+    )
+
+
+def s3_bucket(name: str, *, versioned: bool = False) -> None:
+    """A private bucket, as docs/deployment.md ("Uploads") sets one up; versioned when asked."""
+    client = s3_client()
+    client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": S3_REGION})
+    if versioned:
+        client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+
+
+def s3_env(bucket: str) -> dict:
+    """The portal's environment for uploads in `bucket` on the drill's S3 server."""
+    return {
+        "UPLOADS_S3_BUCKET": bucket,
+        "UPLOADS_S3_ENDPOINT_URL": f"http://127.0.0.1:{S3_PORT}",
+        "UPLOADS_S3_REGION": S3_REGION,
+        "UPLOADS_S3_ACCESS_KEY_ID": S3_KEY,
+        "UPLOADS_S3_SECRET_ACCESS_KEY": S3_SECRET,
+    }
+
+
+def haproxy_bin() -> str:
+    """Debian's haproxy, installed when missing and we are root (as .ci/services installs chromium)."""
+    found = shutil.which("haproxy") or next((p for p in ("/usr/sbin/haproxy",) if Path(p).exists()), None)
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        log("installing Debian's haproxy for the two-node drill ...")
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        noninteractive = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        if subprocess.run(["apt-get", "install", "-y", "-qq", "haproxy"], env=noninteractive, **quiet).returncode:
+            subprocess.run(["apt-get", "update", "-qq"], **quiet)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "haproxy"], env=noninteractive, **quiet)
+        found = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
+    if not found:
+        raise SystemExit("HAProxy is needed for the two-node drill: run 'sudo apt-get install haproxy'")
+    return found
+
+
+HAPROXY_CONFIG = """global
+    log stdout format raw local0
+    maxconn 512
+    stats socket {socket} mode 600 level operator
+
+defaults
+    mode http
+    log global
+    # One line per request: client, node, status, termination state, retries, method, path.
+    log-format "%ci %Ts.%ms %s %ST %tsc %rc %Tt %HM %HP"
+    option forwardfor
+    retries 2
+    option redispatch
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    timeout queue 30s
+
+frontend portal
+    bind 127.0.0.1:{lb_port}
+    default_backend nodes
+
+backend nodes
+    balance roundrobin
+    option httpchk
+    http-check send meth GET uri /health/ ver HTTP/1.1 hdr Host 127.0.0.1
+    http-check expect status 200
+    default-server inter 1s fall 2 rise 2 maxconn {maxconn}
+    http-response set-header X-Served-By %[srv_name]
+{servers}
+"""
+
+
+def haproxy_start(run: Run, nodes: dict[str, int], *, maxconn: int) -> Path:
+    """HAProxy on LB_PORT in front of `nodes` (name → port): round robin, X-Forwarded-For appended, two
+    retries with redispatch on connection failures, /health/ checked every second, at most `maxconn`
+    requests at a time per node (its sync workers; the rest wait in HAProxy's queue, which a node that goes
+    down hands to the others, rather than in the node's socket backlog). Returns its config."""
+    binary = haproxy_bin()
+    servers = "\n".join(f"    server {name} 127.0.0.1:{port} check" for name, port in nodes.items())
+    config = run.dir / "haproxy.cfg"
+    config.write_text(
+        HAPROXY_CONFIG.format(lb_port=LB_PORT, servers=servers, maxconn=maxconn, socket=run.dir / "haproxy.sock")
+    )
+    subprocess.run([binary, "-c", "-q", "-f", str(config)], check=True)
+    run.spawn("haproxy", [binary, "-db", "-f", str(config)])
+    wait_for(lambda: http_status("/health/", port=LB_PORT) == 200, "HAProxy", timeout=30)
+    return config
+
+
+def haproxy_current(run: Run, server: str) -> int:
+    """How many requests HAProxy has at `server` right now (`show stat`, column scur), from its stats socket."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(1)
+            sock.connect(str(run.dir / "haproxy.sock"))
+            sock.sendall(b"show stat\n")
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+    except OSError:
+        return 0
+    for line in data.decode(errors="ignore").splitlines():
+        fields = line.split(",")
+        if len(fields) > 4 and fields[1] == server:
+            return int(fields[4] or 0)
+    return 0
