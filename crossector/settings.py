@@ -374,6 +374,8 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     # Adding an address sends a verification email to it (docs/security.md, "Bounds").
     "manage_email": "10/m/user,20/d/user",
+    # Emailed links to set up two-factor authentication (crossector/core/mfa_enrolment.py), per account.
+    "mfa_enrolment_email": "3/h/user",
     # Forms kept for a signed-out browser (awards/stash.py), per IP address.
     "awards_stash": "10/h/ip,30/d/ip",
 }

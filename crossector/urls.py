@@ -21,6 +21,8 @@ urlpatterns = [
     path("accounts/data/", privacy_views.data, name="privacy_data"),
     path("accounts/delete/", privacy_views.delete, name="privacy_delete"),
     path("accounts/deleted/", privacy_views.deleted, name="privacy_account_deleted"),
+    # Before allauth's: its two-factor set-up and email pages behind the emailed-link rule (docs/security.md).
+    path("accounts/", include("crossector.core.account_urls")),
     path("accounts/", include("allauth.urls")),
     path("hubs/", include("events.urls_hubs")),  # hub pages list events; hubs must not import events
     path("events/", include("events.urls")),

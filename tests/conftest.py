@@ -85,6 +85,17 @@ def login_with_mfa(client, user):
     return client
 
 
+def mfa_enrolment_link(user) -> str:
+    """The path of the newest two-factor set-up link emailed to `user`, read from the outbox as a person
+    reads their email (crossector/core/mfa_enrolment.py)."""
+    import re
+
+    from crossector.core.models import OutboundEmail
+
+    email = OutboundEmail.objects.filter(user=user, idempotency_key__startswith="mfa-enrolment-").latest("pk")
+    return re.search(r"/accounts/2fa/totp/email/[^/\s]+/", email.body_text).group(0)
+
+
 @pytest.fixture
 def staff_client(client, staff_user):
     """A client signed in as a programme staff superuser who completed two-factor authentication."""

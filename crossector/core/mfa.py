@@ -36,16 +36,34 @@ def admin_access_check(*, request: HttpRequest) -> AdminAccess:
     return cached
 
 
-def _admin_access(request: HttpRequest) -> AdminAccess:
+def second_factor_required(user) -> bool:
+    """Whether this account must pass the second factor before it sees anyone else's data.
+
+    Every active staff account: programme staff, reviewers and hub organisers are all `is_staff`. Asked at
+    every request, so an account made staff later is covered from its next page.
+    """
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def second_factor_missing(user) -> bool:
+    """The account needs the second factor and has no authenticator app yet.
+
+    In this state a password is all the account has, so setting the app up takes more than the password: the
+    emailed link of `crossector.core.mfa_enrolment`, and the account may not change its email addresses.
+    """
     from allauth.mfa.models import Authenticator
     from allauth.mfa.utils import is_mfa_enabled
 
+    return second_factor_required(user) and not is_mfa_enabled(user, [Authenticator.Type.TOTP])
+
+
+def _admin_access(request: HttpRequest) -> AdminAccess:
     user = request.user
     if not user.is_authenticated:
         return AdminAccess.ANONYMOUS
-    if not (user.is_active and user.is_staff):
+    if not second_factor_required(user):
         return AdminAccess.NOT_STAFF
-    if not is_mfa_enabled(user, [Authenticator.Type.TOTP]):
+    if second_factor_missing(user):
         return AdminAccess.NEEDS_SETUP
     if assurance_of(request) < Assurance.SECOND_FACTOR:
         return AdminAccess.NEEDS_SECOND_STEP

@@ -175,3 +175,26 @@ class OutboundEmail(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {self.to}"
+
+
+class SecondFactorEnrolmentLink(models.Model):
+    """One emailed link that lets an account that needs two-factor authentication set up its app.
+
+    The signed link names the user and `nonce`; it opens once (`used_at` is set by a conditional update, so
+    two clicks at the same moment cannot both pass) and only within `crossector.core.mfa_enrolment.LINK_MAX_AGE`.
+    The rows hold no personal data (a user id, a random nonce and two times).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="second_factor_enrolment_links"
+    )
+    nonce = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "two-factor set-up link"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Two-factor set-up link for user {self.user_id}"

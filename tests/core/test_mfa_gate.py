@@ -7,7 +7,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.contrib.auth.models import Group, Permission
 
-from tests.conftest import login_with_mfa
+from tests.conftest import login_with_mfa, mfa_enrolment_link
 from tests.factories import PASSWORD, person
 
 pytestmark = pytest.mark.django_db
@@ -61,9 +61,13 @@ def test_staff_without_an_authenticator_are_asked_to_set_one_up(client, staff_us
 def test_staff_set_up_the_app_see_recovery_codes_and_go_on_to_the_admin(client, staff_user):
     client.post("/accounts/login/", {"login": staff_user.email, "password": PASSWORD})
     response = client.get("/admin/events/event/", follow=True)
-    # allauth asks for the password again before any security change, so the set-up starts with it.
-    assert response.resolver_match.url_name == "account_reauthenticate"
+    # The password is not enough to set up the app: first a link emailed to the account's address.
+    assert response.resolver_match.url_name == "mfa_enrolment_email"
     assert "The staff admin needs two-factor authentication" in response.content.decode()
+    client.post("/accounts/2fa/totp/email/")
+    response = client.get(mfa_enrolment_link(staff_user), follow=True)
+    # allauth asks for the password again before any security change, so the set-up goes on with it.
+    assert response.resolver_match.url_name == "account_reauthenticate"
     confirm_url = response.request["PATH_INFO"] + "?" + response.request["QUERY_STRING"]
     response = client.post(confirm_url, {"password": PASSWORD}, follow=True)
     content = response.content.decode()
