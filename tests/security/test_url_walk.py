@@ -177,6 +177,10 @@ TOKEN: dict[str, tuple[str, Callable[[World], list[dict]]]] = {
     ),
     "hubs:unfollow_email": ("unfollow link in hub emails (signed)", lambda w: [{"token": GUESSED_TOKEN}]),
     "awards:signatory_upload": ("the signatory's upload link", lambda w: [{"token": GUESSED_TOKEN}]),
+    "mfa_enrolment_link": (
+        "emailed two-factor set-up link (signed, names its user)",
+        lambda w: [{"token": GUESSED_TOKEN}],
+    ),
 }
 
 
