@@ -74,6 +74,17 @@ def tab_to(page, name: str, limit: int = 120):
 
 
 # --- Two-factor authentication (the admin requires it) -------------------------------------------
+def open_enrolment_link(page, live_server, email: str):
+    """On "Check your email", ask for the two-factor set-up link and open it from the outbox in this browser,
+    as the person would from their inbox (crossector/core/mfa_enrolment.py)."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    page.get_by_role("button", name="Email me a link").click()
+    expect(page.get_by_role("status")).to_contain_text(f"We have sent a link to {email}")
+    page.goto(live_server.url + outbox_link(email, r"https?://[^/\s]+(/accounts/2fa/totp/email/\S+/)"))
+
+
 _TOTP_CODES_GIVEN: set[tuple[str, str]] = set()
 
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, fresh_totp, sign_in_with_totp
+from tests.e2e.conftest import assert_accessible, fresh_totp, open_enrolment_link, sign_in_with_totp
 from tests.factories import PASSWORD, person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,8 +19,12 @@ def test_staff_set_up_totp_on_first_admin_visit_then_sign_in_with_a_code(live_se
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
 
-    # allauth confirms the password before any security change, saying why the person is here.
+    # The password is not enough to set up the app: a link emailed to the account's address comes first.
     expect(page.get_by_role("status")).to_contain_text("The staff admin needs two-factor authentication")
+    assert_accessible(page, "check your email")
+    open_enrolment_link(page, live_server, "new-staff@example.org")
+    # allauth confirms the password before any security change.
+    expect(page.get_by_role("status")).to_contain_text("that confirms it is you")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Confirm").click()
 
