@@ -64,9 +64,14 @@ def enrolment_link_send(*, user: User, address: str) -> SecondFactorEnrolmentLin
     """Email `address` a new one-time link that lets `user` set up an authenticator app.
 
     Every call is a new link with its own nonce, so its email has its own idempotency key; older links keep
-    working until they expire or are used. The caller checks the rate limit and that the account needs it.
+    working until they expire or are used; the account's expired links are deleted. The caller checks the rate
+    limit and that the account needs a link.
     """
     with transaction.atomic():
+        # Expired links can never open again (their signature has expired too): only live ones are kept.
+        SecondFactorEnrolmentLink.objects.filter(
+            user=user, created_at__lt=timezone.now() - timedelta(seconds=LINK_MAX_AGE)
+        ).delete()
         link = SecondFactorEnrolmentLink.objects.create(user=user)
         token = signing.dumps({"u": user.pk, "n": link.nonce.hex}, salt=LINK_SALT, compress=True)
         url = settings.SITE_URL + reverse("mfa_enrolment_link", kwargs={"token": token})

@@ -242,6 +242,20 @@ def test_the_link_expires_after_30_minutes_and_the_page_it_opens_after_15(client
         assert client.get(ACTIVATE)["Location"] == EMAIL_PAGE
 
 
+def test_sending_a_link_deletes_the_accounts_expired_ones_only(client):
+    user = programme_staff()
+    other = reviewer()
+    mfa_enrolment.enrolment_link_send(user=other, address=other.email)
+    sign_in_with_password(client, user)
+    client.post(EMAIL_PAGE)
+    with time_machine.travel(time.time() + 20 * 60):
+        client.post(EMAIL_PAGE)
+    with time_machine.travel(time.time() + 31 * 60):
+        client.post(EMAIL_PAGE)
+        assert SecondFactorEnrolmentLink.objects.filter(user=user).count() == 2  # the 31-minute-old one is gone
+    assert SecondFactorEnrolmentLink.objects.filter(user=other).count() == 1
+
+
 def test_a_link_row_older_than_30_minutes_is_refused_even_with_a_freshly_signed_token(client):
     user = programme_staff()
     client.force_login(user)
