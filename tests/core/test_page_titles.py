@@ -76,3 +76,10 @@ def test_admin_titles_name_the_filter_and_the_object_being_deleted(client, staff
     assert filtered.startswith("Select hub to change – ") and filtered.endswith("| Cross-Sector Programme admin")
     assert title(client.get(f"/admin/hubs/hub/{hub.pk}/delete/")).startswith("Wales hub | Delete")
     assert title(client.post("/admin/hubs/hub/add/", {})).startswith("Error: ")
+
+
+@pytest.mark.django_db
+def test_admin_change_form_with_errors_says_error_once(client, staff_user):
+    login_with_mfa(client, staff_user)
+    added = title(client.post("/admin/hubs/hub/add/", {}))
+    assert added.startswith("Error: ") and not added.startswith("Error: Error:")

@@ -104,7 +104,8 @@ def _changelist_filters(cl) -> str:
 def admin_title(context) -> str:
     """The admin's titles under the same rule as the portal's: the page, what it shows (the object, the list's
     filters and page), the service; "Error: " first when the page shows errors. Django's change form and
-    change list add their own "Error: " in their title blocks, so it is not added twice there."""
+    change list add their own "Error: " for their own forms' errors, so it is added here only for other forms
+    on those pages (assigning a reviewer from the application page) and on every other admin page."""
     title = str(context.get("title") or "")
     subtitle = context.get("subtitle")
     obj = context.get("object")
@@ -116,5 +117,7 @@ def admin_title(context) -> str:
     if cl is not None and hasattr(cl, "filter_specs"):
         title += _changelist_filters(cl)
     site = context.get("site_title") or "Django site admin"
-    prefix = "" if "adminform" in context or "cl" in context else title_error_prefix(context)
+    formset = getattr(cl, "formset", None)
+    django_says_error = ("adminform" in context and context.get("errors")) or (formset is not None and formset.errors)
+    prefix = "" if django_says_error else title_error_prefix(context)  # errors of a form beside the admin's own
     return f"{prefix}{subtitle + ' | ' if subtitle else ''}{title} | {site}"
