@@ -222,7 +222,14 @@ def psql(sql: str, *, db: str = "postgres") -> str:
 # --- Redis, the SMTP sink, gunicorn, Celery ---------------------------------------------------------
 
 
+def port_free(port: int, what: str) -> None:
+    """Refuse to start on a port something else already answers on: the drill would talk to that instead."""
+    if port_open(port):
+        raise RuntimeError(f"port {port} for the drill's {what} is taken by another process: set its DRILLS_*_PORT")
+
+
 def redis_start(run: Run) -> None:
+    port_free(REDIS_PORT, "Redis")
     run.spawn(
         "redis",
         [
@@ -256,6 +263,7 @@ def redis_ping() -> bool:
 
 
 def sink_start(run: Run, *, delay: float = 0.0) -> None:
+    port_free(SMTP_PORT, "SMTP sink")
     run.spawn(
         "sink",
         [
@@ -313,6 +321,7 @@ def gunicorn_start(
     run: Run, env: dict, *, name: str = "gunicorn", port: int = WEB_PORT, workers: str = WEB_WORKERS
 ) -> float:
     """Start gunicorn (`name` in the run's process list) and return the seconds until it answered."""
+    port_free(port, name)
     t0 = time.monotonic()
     run.spawn(
         name,
@@ -394,6 +403,7 @@ def s3_start(run: Run) -> str:
     moto = VENV_BIN / "moto_server"
     if not moto.exists():
         raise SystemExit(f"moto's S3 server is not installed ({moto}): pip install -r requirements-dev.txt")
+    port_free(S3_PORT, "S3 server")
     run.spawn("s3", [str(moto), "-H", "127.0.0.1", "-p", str(S3_PORT)])
     endpoint = f"http://127.0.0.1:{S3_PORT}"
     wait_for(lambda: port_open(S3_PORT), "moto S3 server", timeout=30)
@@ -488,6 +498,7 @@ def haproxy_start(run: Run, nodes: dict[str, int], *, maxconn: int) -> Path:
     requests at a time per node (its sync workers; the rest wait in HAProxy's queue, which a node that goes
     down hands to the others, rather than in the node's socket backlog). Returns its config."""
     binary = haproxy_bin()
+    port_free(LB_PORT, "HAProxy")
     servers = "\n".join(f"    server {name} 127.0.0.1:{port} check" for name, port in nodes.items())
     config = run.dir / "haproxy.cfg"
     config.write_text(
