@@ -13,11 +13,12 @@ keepalive = 5
 # Recycle workers now and then so a slow leak can never take a worker down at a busy moment.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
-accesslog = "-"
-# The access log records the path without the query string, and no Referer: searches carry what people typed
-# (a name in the people directory, ?q=..., or an email in the admin's search), and the Referer of the next
-# request repeats that URL. gunicorn's default format writes both ("%(r)s" is the raw request line).
-access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(M)sms'
+# The portal writes its own access line, one JSON object per request with the request id and the URL *pattern*
+# (crossector/core/logs.py), so gunicorn's is off. Its line would carry the path, and paths carry secrets:
+# signatory upload links, password-reset keys, an email typed into a URL. GUNICORN_ACCESSLOG=- turns it back
+# on, in a format with no path, no query string and no Referer (the next page's Referer repeats a search URL).
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
+access_log_format = '%(h)s %(t)s "%(m)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # gunicorn 25+ opens a control socket for `gunicornc` (change worker count, reload, shut down) at

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import uuid
@@ -44,6 +45,27 @@ def structlog_configure() -> None:
     )
 
 
+# Django's own loggers that name the request's path in their message ("Not Found: /awards/letters/<token>/").
+PATH_LOGGERS = ("django.request", "django.server", "django.security.csrf", "django.security.DisallowedHost")
+
+
+class PathRedactingFilter(logging.Filter):
+    """Django's warnings name the path, and paths carry secrets (signatory links, password-reset keys, an email
+    typed into a URL): the path becomes the URL *pattern* it matched ("awards/letters/<str:token>/"), or
+    "<unmatched path>"; a query string is never written."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        path = getattr(request, "path", None)
+        if path and record.args:
+            match = getattr(request, "resolver_match", None)
+            shown = match.route if match else "<unmatched path>"
+            full = request.get_full_path() if hasattr(request, "get_full_path") else path
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(shown if arg in (path, full) else arg for arg in args)
+        return True
+
+
 def logging_config(*, level: str, json: bool, loggers: dict) -> dict:
     """The LOGGING dict: every record, structlog's or the standard library's, rendered by one formatter."""
     renderer = (
@@ -66,9 +88,12 @@ def logging_config(*, level: str, json: bool, loggers: dict) -> dict:
                 ],
             }
         },
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+        "filters": {"redact_paths": {"()": PathRedactingFilter}},
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "structured", "filters": ["redact_paths"]}
+        },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": loggers,
+        "loggers": {**{name: {"filters": ["redact_paths"]} for name in PATH_LOGGERS}, **loggers},
     }
 
 
