@@ -2,8 +2,10 @@
 signatory links, reminders and "call now open" notices. Views, admin and tasks all call these."""
 
 import hashlib
+import json
 import secrets
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -77,16 +79,74 @@ def _lock_editable(application_id: int, user) -> Application:
     return application
 
 
+ROW_MODELS = {"partners": PartnerOrganisation, "costs": CostLine}
+
+
+class SectionChanged(ApplicationError):
+    """The rows page was opened before its rows were changed elsewhere (another tab, Back then Save)."""
+
+
+def _row_values(model, row: dict) -> dict:
+    """A row as comparable values: what the database would hold (decimals at their stored places)."""
+    values = {}
+    for field in model._meta.fields:
+        if field.name in ("id", "application") or field.name not in row:
+            continue
+        value = row[field.name]
+        if isinstance(value, Decimal) and getattr(field, "decimal_places", None) is not None:
+            value = value.quantize(Decimal(1).scaleb(-field.decimal_places))
+        values[field.name] = value
+    return values
+
+
+def section_rows(*, application: Application, section: str) -> list[dict]:
+    """The saved partner organisations or cost lines of a section, in order, as comparable values."""
+    model = ROW_MODELS[section]
+    names = [f.name for f in model._meta.fields if f.name not in ("id", "application")]
+    return [
+        _row_values(model, row) for row in model.objects.filter(application=application).order_by("pk").values(*names)
+    ]
+
+
+def section_rows_version(*, application: Application, section: str) -> str:
+    """A short digest of the section's saved rows, put in the page so a save can tell if they changed since."""
+    rows = section_rows(application=application, section=section)
+    return hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
 @transaction.atomic
 def application_save_section(
-    *, application: Application, user, section: str, values: dict, rows: list[dict] | None = None
+    *,
+    application: Application,
+    user,
+    section: str,
+    values: dict,
+    rows: list[dict] | None = None,
+    rows_version: str | None = None,
 ) -> Application:
     """Save one section of a draft as it is: partial answers are fine, completeness is checked at submit.
 
     `values` are the application's own fields (and `priority_areas`); `rows` replace the section's
     partner organisations or cost lines. A submitted or withdrawn application is never changed.
+
+    `rows_version` is `section_rows_version` as the page showed it. When the rows posted are exactly the rows
+    saved now, the post is a repeat (a double click) and the rows are left as they are. Otherwise, when the
+    saved rows changed since the page was shown (another tab, Back then Save), nothing is saved and
+    `SectionChanged` is raised, so a stale page never silently deletes rows saved elsewhere.
     """
     application = _lock_editable(application.pk, user)
+    if rows is not None and rows_version is not None:
+        model = ROW_MODELS[section]
+        saved = section_rows(application=application, section=section)
+        if [_row_values(model, row) for row in rows] == saved:
+            rows = None  # a repeat: the rows are already as posted
+        elif rows_version != section_rows_version(application=application, section=section):
+            noun = "partner organisations" if section == "partners" else "costs"
+            raise SectionChanged(
+                f"Your {noun} were changed in another window or tab after you opened this page, so nothing was "
+                f"saved. Below is what you typed; the saved {noun} are shown in that other window. Check the list, "
+                "then save again to keep this one."
+            )
     values = dict(values)
     priority_areas = values.pop("priority_areas", None)
     for name, value in values.items():
@@ -95,7 +155,7 @@ def application_save_section(
     if priority_areas is not None:
         application.priority_areas.set(priority_areas)
     if rows is not None:
-        model = {"partners": PartnerOrganisation, "costs": CostLine}[section]
+        model = ROW_MODELS[section]
         model.objects.filter(application=application).delete()
         model.objects.bulk_create(model(application=application, **row) for row in rows)
     return application

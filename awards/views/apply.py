@@ -13,6 +13,7 @@ from ..models import AwardCall
 from ..stash import stash_merge, stash_pop
 
 FORM_SECTIONS = ("you", "partners", "proposal", "costs")
+FIRST_ROW_FIELD = {"partners": "name", "costs": "category"}  # where a summary link about the rows points
 
 
 def progress_context(application) -> dict:
@@ -122,14 +123,20 @@ def section_edit(request, slug, section):
         restored = stash_merge(current=_as_data(*_build(section, application, None, add=False)), stashed=restored)
     data = request.POST if request.method == "POST" else restored
     form, formset = _build(section, application, data, add=False)
+    stale = None
     if request.method == "POST" and all(x.is_valid() for x in (form, formset) if x is not None):
-        services.application_save_section(
-            application=application,
-            user=request.user,
-            section=section,
-            values=_values(form),
-            rows=formset.rows() if formset is not None else None,
-        )
+        try:
+            services.application_save_section(
+                application=application,
+                user=request.user,
+                section=section,
+                values=_values(form),
+                rows=formset.rows() if formset is not None else None,
+                rows_version=request.POST.get("rows_version") if formset is not None else None,
+            )
+        except services.SectionChanged as exc:
+            stale = exc.message  # shown with what they typed; the page now carries the current version
+    if request.method == "POST" and stale is None and all(x.is_valid() for x in (form, formset) if x is not None):
         messages.success(request, "Your answers have been saved.")
         if add:
             return redirect(reverse("awards:section", args=[slug, section]) + "?add=1")
@@ -145,13 +152,17 @@ def section_edit(request, slug, section):
             "section": rules.SECTION_BY_SLUG[section],
             "form": form,
             "formset": formset,
-            "errors": error_links(form, formset) if data is not None else [],
+            "errors": ([{"href": f"#id_{section}-0-{FIRST_ROW_FIELD[section]}", "text": stale}] if stale else [])
+            + (error_links(form, formset) if data is not None else []),
+            "rows_version": services.section_rows_version(application=application, section=section)
+            if formset is not None
+            else "",
             "number": [s.slug for s in rules.SECTIONS].index(section) + 1,
             "total": rules.costs_total(c.amount for c in application.cost_lines.all()),
             "word_limits": rules.WORD_LIMITS,
         }
     )
-    return render(request, f"awards/section_{section}.html", context)
+    return render(request, f"awards/section_{section}.html", context, status=409 if stale else 200)
 
 
 def _section_url(slug, section):

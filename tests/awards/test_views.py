@@ -417,3 +417,53 @@ def test_the_same_rows_page_posted_again_saves_the_same_rows(client, section, in
         response = client.post(_url(app, section), data)
         assert response.status_code == 302, (attempt, response.content.decode()[:500])
         assert saved() == expected, f"after post {attempt + 1}"
+
+
+def _rows_version(client, app, section) -> str:
+    import re
+
+    page = client.get(_url(app, section)).content.decode()
+    return re.search(r'name="rows_version" value="([0-9a-f]+)"', page).group(1)
+
+
+@pytest.mark.parametrize("section", ["partners", "costs"])
+def test_a_stale_rows_page_never_deletes_rows_saved_since_and_says_why(client, section):
+    """Back then Save, or a second tab: the page's rows were changed after it was shown. Nothing is saved, the
+    page says so with what was typed, and a second save from that page (now up to date) is the person's choice."""
+    app = application(organisation_sector="nhs")
+    client.force_login(app.applicant)
+    if section == "partners":
+        rows = [PARTNER_ROW, {**PARTNER_ROW, "name": "Later", "sector": "academia"}]
+        saved = lambda: list(app.partners.order_by("pk").values_list("name", flat=True))  # noqa: E731
+    else:
+        rows = [{"category": c, "amount": a, "justification": j} for c, a, j in COST_ROWS]
+        saved = lambda: list(app.cost_lines.order_by("pk").values_list("category", flat=True))  # noqa: E731
+    assert client.post(_url(app, section), _rows_post(section, rows[:1], 0)).status_code == 302
+    kept = {**_rows_post(section, rows[:1], 1), "rows_version": _rows_version(client, app, section)}  # tab 1
+    other_tab = {**_rows_post(section, rows, 1), "rows_version": kept["rows_version"]}
+    assert client.post(_url(app, section), other_tab).status_code == 302  # tab 2 adds a row
+    first_two = saved()
+    assert len(first_two) == 2
+    edited = {**kept}
+    first_field = "name" if section == "partners" else "justification"
+    edited[f"{section}-0-{first_field}"] = "Renamed in the old tab"
+    response = client.post(_url(app, section), edited)  # the old page, saved
+    page = response.content.decode()
+    assert response.status_code == 409 and "changed in another window or tab" in page
+    assert "Renamed in the old tab" in page  # what they typed is still there
+    assert saved() == first_two  # nothing deleted
+    # Saving again from the page that now says what happened is a choice: it is saved.
+    again = {**edited, "rows_version": _rows_version(client, app, section)}
+    assert client.post(_url(app, section), again).status_code == 302
+    assert len(saved()) == 1
+
+
+def test_the_same_rows_page_posted_again_with_its_version_is_still_a_harmless_repeat(client):
+    app = application(organisation_sector="nhs")
+    client.force_login(app.applicant)
+    version = _rows_version(client, app, "partners")
+    data = {**_rows_post("partners", [PARTNER_ROW, {**PARTNER_ROW, "name": "Trust", "sector": "academia"}], 0)}
+    data["rows_version"] = version
+    for _ in range(3):
+        assert client.post(_url(app, "partners"), data).status_code == 302
+    assert list(app.partners.order_by("pk").values_list("name", flat=True)) == ["Helix", "Trust"]

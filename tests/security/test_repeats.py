@@ -342,3 +342,53 @@ def test_repeated_bulk_move_moves_each_once_and_every_answer_is_the_list(live_se
     redirected(answers, "/admin/awards/application/")
     assert Application.objects.filter(status=S.ELIGIBLE).count() == 3
     assert ApplicationEvent.objects.filter(to_status=S.ELIGIBLE).count() == 3
+
+
+def test_tabs_adding_different_partners_at_once_keep_one_and_tell_the_others(live_server):
+    """Six tabs, one page version, each adding a different partner at the same moment: the first save wins, every
+    other one is refused with the page saying why (409), no 5xx, and no saved row is silently replaced."""
+    import re
+    import threading
+
+    from django.test import Client
+
+    from tests.security.live import _connection, _encode, _send
+
+    app = application(organisation_sector="nhs")
+    client = Client()
+    client.force_login(app.applicant)
+    page = client.get(f"/awards/{app.call.slug}/apply/partners/").content.decode()
+    version = re.search(r'name="rows_version" value="([0-9a-f]+)"', page).group(1)
+    browser = Browser(app.applicant)
+    path = f"/awards/{app.call.slug}/apply/partners/"
+    bodies = [
+        _encode(
+            {
+                "partners-TOTAL_FORMS": "1",
+                "partners-INITIAL_FORMS": "0",
+                "partners-0-name": f"Partner {n}",
+                "partners-0-sector": "industry_sme",
+                "rows_version": version,
+            },
+            None,
+            browser.csrf,
+        )
+        for n in range(6)
+    ]
+    barrier, answers = threading.Barrier(len(bodies)), []
+
+    def post(body):
+        conn = _connection(live_server.url)
+        conn.connect()
+        barrier.wait(timeout=30)
+        answers.append(_send(conn, path, browser, *body))
+
+    threads = [threading.Thread(target=post, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    statuses = sorted(a.status for a in answers)
+    assert statuses == [302] + [409] * 5, statuses
+    assert all("changed in another window or tab" in a.body for a in answers if a.status == 409)
+    assert app.partners.count() == 1
