@@ -190,6 +190,26 @@ def _attach(*, application: Application, kind: str, upload, by_signatory: bool) 
 
 
 @transaction.atomic
+def documents_delete(*, queryset) -> int:
+    """Delete documents (a queryset of `Document`) and, once that commits, their files from storage.
+
+    The one way staff remove a document (the admin's delete page and its bulk action call it): deleting the row
+    alone would leave the letter in the upload store, past its retention and into every backup. Returns how
+    many rows went.
+    """
+    names = list(queryset.values_list("file", flat=True))
+    count, _ = Document.objects.filter(pk__in=queryset.values("pk")).delete()
+    storage = Document._meta.get_field("file").storage
+
+    def remove_files():
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(remove_files)
+    return count
+
+
+@transaction.atomic
 def document_upload(*, application: Application, user, kind: str, upload) -> Document:
     """Attach a PDF (checked by content, at most 10 MB) to a draft, replacing any earlier one of that kind."""
     application = _lock_editable(application.pk, user)

@@ -21,7 +21,7 @@ from crossector.core.money import MoneyFormField, format_pounds
 from crossector.core.text import TextRuleMixin
 from crossector.core.vocabulary import Sector
 
-from .. import exports, outcomes, rules, selectors, workflow
+from .. import exports, outcomes, rules, selectors, services, workflow
 from ..access import application_for_role
 from ..models import (
     MAX_AWARD,
@@ -498,6 +498,12 @@ class DocumentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def delete_model(self, request, obj):
+        services.documents_delete(queryset=Document.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        services.documents_delete(queryset=queryset)
 
 
 @admin.register(SignatoryRequest)

@@ -163,3 +163,27 @@ def test_deleting_a_draft_removes_its_files_from_the_store(draft, upload_storage
     with django_capture_on_commit_callbacks(execute=True):
         applications_delete(Application.objects.filter(pk=draft.pk))
     assert not any(default_storage.exists(n) for n in names)
+
+
+@pytest.mark.parametrize("how", ["delete page", "bulk delete action"])
+def test_staff_deleting_a_document_in_the_admin_removes_its_file_from_the_store(
+    applicant_client, draft, upload_storage, django_capture_on_commit_callbacks, how
+):
+    """Every way a document row goes takes its file with it: here the admin's two ways (replacing and deleting
+    a draft are above); a file left behind would outlive its retention period and ride along into backups."""
+    with django_capture_on_commit_callbacks(execute=True):
+        document = _upload(applicant_client, draft)
+    name = document.file.name
+    assert default_storage.exists(name)
+    staff = login_with_mfa(Client(), person(is_staff=True, is_superuser=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        if how == "delete page":
+            response = staff.post(f"/admin/awards/document/{document.pk}/delete/", {"post": "yes"})
+        else:
+            response = staff.post(
+                "/admin/awards/document/",
+                {"action": "delete_selected", "_selected_action": [document.pk], "post": "yes"},
+            )
+    assert response.status_code == 302
+    assert not Document.objects.filter(pk=document.pk).exists()
+    assert not default_storage.exists(name)
