@@ -235,3 +235,16 @@ def test_every_script_on_portal_pages_is_deferred(client, user, public_pages):
         assert scripts, url
         for tag in scripts:
             assert re.search(r"\bdefer\b", tag), f"{url}: {tag}"
+
+
+@pytest.mark.django_db
+def test_a_page_reached_through_a_secret_never_repeats_its_address_in_its_markup(client):
+    for url in (
+        f"/accounts/password/reset/key/1u-{'a' * 32}/",  # a reset key
+        "/awards/letters/Gu3ssedT0ken-not-issued-to-anyone_0123456789abcdef/",  # a signatory's link
+        "/hubs/unfollow/Gu3ssedT0ken-not-issued/",  # an emailed unfollow link
+    ):
+        content = client.get(url).content.decode()
+        assert url not in content and 'rel="canonical"' not in content and "og:url" not in content, url
+    public = client.get("/events/").content.decode()
+    assert 'rel="canonical" href="' in public and 'property="og:url"' in public

@@ -29,3 +29,18 @@ def capture(parser, token):
     nodelist = parser.parse(("endcapture",))
     parser.delete_first_token()
     return CaptureNode(nodelist, bits[2])
+
+
+# URL parameters that are secrets: a page reached through one never repeats its address in its own markup.
+SECRET_PARAMETERS = frozenset({"token", "key", "uidb36"})
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context) -> str:
+    """The page's public address for `<link rel="canonical">` and `og:url`, or "" when there is none to give:
+    a page matched through a secret (a signatory's link, a reset key) or matching no URL at all (an error page)."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    if request is None or match is None or SECRET_PARAMETERS & set(match.kwargs):
+        return ""
+    return f"{context.get('site_url', '')}{request.path}"
