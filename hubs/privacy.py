@@ -109,7 +109,8 @@ def erase_for(user: User, *, now: datetime) -> Summary:
     """Delete the person's follows, requests (either way), blocks (either way) and the reports they made.
 
     Reports others made about them are kept for RETENTION_ABUSE_REPORT_MONTHS after handling: they are
-    the reporter's record, and staff need them to keep the network safe.
+    the reporter's record, and staff need them to keep the network safe. The text of the emails that told
+    staff about any report made by or about the person is deleted (it names the person).
     """
     summary = erasure_preview(user)
     HubFollow.objects.filter(user=user).delete()
@@ -117,6 +118,9 @@ def erase_for(user: User, *, now: datetime) -> Summary:
     reports = AbuseReport.objects.filter(reporter=user)
     request_ids = list(requests.values_list("pk", flat=True))
     report_ids = list(reports.values_list("pk", flat=True))
+    # Reports about the person stay (with staff), but the emails that told staff about them name the person
+    # and are not needed to deal with the report: their text goes too.
+    report_ids += list(AbuseReport.objects.filter(reported=user).values_list("pk", flat=True))
     # The emails these caused went to the other person or to staff, and name this person.
     emails_about_erase(
         keys=[f"network-request-{pk}-{what}" for pk in request_ids for what in ("received", "accepted")],

@@ -64,7 +64,7 @@ class AccountAdapter(DefaultAccountAdapter):
             subject=message.subject,
             body_text=text,
             body_html=html,
-            user=User.objects.filter(email__iexact=email).first(),
+            user=address_owner(email),
             # Each allauth email (a verification code, a reset link) is its own action.
             idempotency_key=f"account-{template_prefix.rsplit('/', 1)[-1]}-{uuid.uuid4()}",
         )
@@ -141,6 +141,18 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_email_verification_redirect_url(self, email_address):
         return _profile_first(self.request) or super().get_email_verification_redirect_url(email_address)
+
+
+def address_owner(address: str) -> User | None:
+    """The account an address belongs to: its main address, or any other address it added (verified or not),
+    so that an email to a second address is the account's, found by its download and its deletion."""
+    from allauth.account.models import EmailAddress
+
+    owner = User.objects.filter(email__iexact=address).first()
+    if owner is None:
+        added = EmailAddress.objects.filter(email__iexact=address).select_related("user").first()
+        owner = added.user if added else None
+    return owner
 
 
 def _address_digest(address: str) -> str:

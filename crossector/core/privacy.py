@@ -75,6 +75,9 @@ class Held:
     what: str
     why: str
     stores: tuple[str, ...]
+    # The person's email address itself stays in these stores. Everywhere else it is erased, even from text
+    # that is kept (a staff note on an application, a report about the person): `addresses_scrub`.
+    keeps_address: bool = False
 
     def holds(self, store: str) -> bool:
         return any(fnmatchcase(store, pattern) for pattern in self.stores)
@@ -101,6 +104,7 @@ def _core_held() -> list[Held]:
             f"{retention_period('email_bodies')} and the record that it was sent after "
             f"{retention_period('email_records')}.",
             ("core_outboundemail.*@account-*-deleted",),
+            keeps_address=True,
         ),
     ]
 
@@ -139,14 +143,37 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def person_addresses(user: User) -> set[str]:
+    """Every address the person has or had, lower-cased: the account's, each one they added (verified or not),
+    and each one the portal emailed on their behalf (an address they have since removed)."""
+    from allauth.account.models import EmailAddress
+
+    found = {user.email, *EmailAddress.objects.filter(user=user).values_list("email", flat=True)}
+    found |= set(OutboundEmail.objects.filter(user=user).values_list("to", flat=True).distinct())
+    return {address.strip().lower() for address in found if address and not address.endswith(ERASED_EMAIL_DOMAIN)}
+
+
+def person_emails(user: User, addresses: set[str]):
+    """The outbox rows that are the person's: linked to the account, or to none and sent to one of their
+    addresses (an email written before the address was known to be theirs)."""
+    unlinked = Q()
+    for address in addresses:
+        unlinked |= Q(to__iexact=address)
+    mine = Q(user=user)
+    if addresses:
+        mine |= Q(user__isnull=True) & unlinked
+    return OutboundEmail.objects.filter(mine)
+
+
 def _core_export(user: User) -> dict:
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
 
     profile = Profile.objects.filter(user=user).prefetch_related("interests").first()
-    addresses = EmailAddress.objects.filter(user=user).order_by("-primary", "email")
+    addresses = list(EmailAddress.objects.filter(user=user).order_by("-primary", "email"))
     authenticator_types = sorted(set(Authenticator.objects.filter(user=user).values_list("type", flat=True)))
-    emails = OutboundEmail.objects.filter(Q(user=user) | Q(to__iexact=user.email)).order_by("created_at", "pk")
+    emails = person_emails(user, person_addresses(user)).order_by("created_at", "pk")
+    unconfirmed = {a.email.lower() for a in addresses if not a.verified}
     profile_data = None
     if profile:
         profile_data = {
@@ -184,8 +211,11 @@ def _core_export(user: User) -> dict:
                 "created_at": _iso(e.created_at),
                 "sent_at": _iso(e.sent_at),
                 "status": e.get_status_display(),
-                "body": e.body_text,
+                # An email to an address not yet confirmed carries the link that confirms it: the download
+                # must not let someone confirm an address they added without reading its mailbox.
+                "body": "" if e.to.lower() in unconfirmed else e.body_text,
                 "body_deleted": not e.body_text,
+                "body_left_out": bool(e.body_text) and e.to.lower() in unconfirmed,
                 "attachments": [a.get("filename", "") for a in e.attachments],
             }
             for e in emails
@@ -282,9 +312,9 @@ def expired_sessions_clear(*, now: datetime | None = None) -> int:
     return deleted
 
 
-def _sessions_end(user: User, *, email: str, now: datetime) -> None:
-    """Delete every session that names the person: signed in as them (`_auth_user_id`), or holding their
-    address anywhere (allauth's sign-in records, a sign-up or password reset in progress), expired or not.
+def _sessions_end(user: User, *, addresses: set[str], now: datetime) -> None:
+    """Delete every session that names the person: signed in as them (`_auth_user_id`), or holding any of
+    their addresses anywhere (allauth's sign-in records, a sign-up or password reset in progress), expired or not.
 
     Changing the password hash and deactivating the account already stop every session from signing in;
     deleting the rows removes what they hold. Database sessions cannot be searched by user, so each one is
@@ -295,18 +325,20 @@ def _sessions_end(user: User, *, email: str, now: datetime) -> None:
     if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
         return
     expired_sessions_clear(now=now)
-    user_id, address = str(user.pk), email.casefold()
+    user_id, needles = str(user.pk), {address.casefold() for address in addresses}
     mine = []
     for session in Session.objects.only("session_key", "session_data").iterator():
         data = session.get_decoded()
-        if data.get("_auth_user_id") == user_id or address in json.dumps(data, default=str).casefold():
+        text = json.dumps(data, default=str).casefold()
+        if data.get("_auth_user_id") == user_id or any(needle in text for needle in needles):
             mine.append(session.session_key)
     Session.objects.filter(session_key__in=mine).delete()
 
 
-def _admin_log_erase(user: User, *, email: str, name: str) -> int:
+def _admin_log_erase(user: User, *, addresses: set[str], name: str) -> int:
     """Staff changes to the person's records stay in the admin's action log (who changed what, when), but
-    not the person: entries about their account, or whose description or message names them, lose the
+    not the person: entries about their account, or whose description or message names them (any of their
+    addresses, or their name), lose the
     description ("Recent actions" on the admin home page shows it) and the message."""
     from django.contrib.admin.models import LogEntry
     from django.contrib.contenttypes.models import ContentType
@@ -316,7 +348,7 @@ def _admin_log_erase(user: User, *, email: str, name: str) -> int:
     if profile:
         about |= Q(content_type=ContentType.objects.get_for_model(Profile), object_id=str(profile.pk))
     # A very short name ("Al") would match other people's entries; the address and the links above still do.
-    for needle in {email, name if len(name) >= 6 else ""} - {""}:
+    for needle in {*addresses, name if len(name) >= 6 else ""} - {""}:
         about |= Q(object_repr__icontains=needle) | Q(change_message__icontains=needle)
     return LogEntry.objects.filter(about).update(object_repr=ERASED_REPR, change_message="")
 
@@ -340,6 +372,7 @@ def account_erase(*, user: User, now: datetime | None = None) -> Summary:
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         old_email = user.email
+        addresses = person_addresses(user)
         name = user.get_full_name() if user.get_full_name() != old_email else ""
         summary = Summary()
         keep_name = user.pk in _names_still_needed([user.pk])
@@ -363,16 +396,17 @@ def account_erase(*, user: User, now: datetime | None = None) -> Summary:
         Authenticator.objects.filter(user=user).delete()
 
         new_email = erased_email(user.pk)
-        mine = OutboundEmail.objects.filter(Q(user=user) | Q(to__iexact=old_email))
+        mine = person_emails(user, addresses)
         mine.filter(status__in=[OutboundEmail.Status.QUEUED, OutboundEmail.Status.SENDING]).delete()
         mine.update(to=new_email, body_text="", body_html="", attachments=[], last_error="")
 
-        _sessions_end(user, email=old_email, now=now)
-        _admin_log_erase(user, email=old_email, name=name)
+        _sessions_end(user, addresses=addresses, now=now)
+        _admin_log_erase(user, addresses=addresses, name=name)
         user.email = new_email
         user.is_active = False
         user.set_unusable_password()
         user.save(update_fields=["email", "is_active", "password"])
+        addresses_scrub(addresses=addresses)
 
         from .services import email_queue_template
 
@@ -386,6 +420,78 @@ def account_erase(*, user: User, now: datetime | None = None) -> Summary:
             idempotency_key=f"account-{user.pk}-deleted",
         )
     return summary
+
+
+# What a kept text (a staff note on an application's status, a report about the person) shows where it named
+# one of the person's addresses.
+ADDRESS_REMOVED = "(email address removed)"
+
+
+def _text_fields(model) -> list:
+    from django.db import models
+
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.CharField | models.TextField | models.JSONField) and not f.choices and not f.primary_key
+    ]
+
+
+def addresses_scrub(*, addresses: set[str]) -> int:
+    """Remove the person's addresses from every text the portal keeps after their account is deleted.
+
+    What is kept (status history with its staff notes, reports others made about the person, the admin's log)
+    may quote an address in free text ("Eligibility checked for Ffion ffion@example.org"). The notice says the
+    address is erased, so every text, varchar and JSON column of every model is searched for each address,
+    found generically (a column added later is covered without a change here), and each occurrence, in any
+    letter case, is replaced by ADDRESS_REMOVED. Sessions are encoded and are deleted instead (_sessions_end).
+    One query per model with text columns, plus one per row that names the person: deletions are rare.
+
+    The model registry is read generically, as Django's own `dumpdata` does: the core names no app.
+    """
+    import re
+
+    from django.apps import apps
+    from django.contrib.sessions.models import Session
+    from django.db.models import JSONField, TextField
+    from django.db.models.functions import Cast
+
+    addresses = {a for a in addresses if a}
+    if not addresses:
+        return 0
+    pattern = re.compile("|".join(re.escape(a) for a in sorted(addresses, key=len, reverse=True)), re.IGNORECASE)
+
+    def scrubbed(text: str, max_length: int | None) -> str:
+        text = pattern.sub(ADDRESS_REMOVED, text)
+        return text[:max_length] if max_length else text
+
+    changed = 0
+    for model in apps.get_models():
+        fields = _text_fields(model)
+        if model is Session or model._meta.proxy or not fields:
+            continue
+        casts, match = {}, Q()
+        for f in fields:
+            column = f.attname
+            if isinstance(f, JSONField):  # searched as its text
+                column = f"_scrub_{f.attname}"
+                casts[column] = Cast(f.attname, TextField())
+            for address in addresses:
+                match |= Q(**{f"{column}__icontains": address})
+        rows = model._base_manager.alias(**casts).filter(match)
+        for row in rows.only(model._meta.pk.attname, *(f.attname for f in fields)):
+            updates = {}
+            for f in fields:
+                value = getattr(row, f.attname)
+                if isinstance(f, JSONField):
+                    text = json.dumps(value, cls=DjangoJSONEncoder)
+                    if pattern.search(text):
+                        updates[f.attname] = json.loads(pattern.sub(ADDRESS_REMOVED, text))
+                elif isinstance(value, str) and pattern.search(value):
+                    updates[f.attname] = scrubbed(value, f.max_length)
+            if updates:
+                changed += model._base_manager.filter(pk=row.pk).update(**updates)
+    return changed
 
 
 def emails_about_erase(*, keys: list[str] = (), key_prefixes: list[str] = ()) -> int:

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from . import privacy
+from .adapters import DEVICE_COOKIE
 from .forms import AccountDeleteForm
 
 DELETED_SESSION_KEY = "account_deleted_summary"
@@ -42,7 +43,11 @@ def delete(request):
         summary = privacy.account_erase(user=request.user)
         logout(request)
         request.session[DELETED_SESSION_KEY] = {"erased": summary.erased, "kept": summary.kept}
-        return redirect("privacy_account_deleted")
+        response = redirect("privacy_account_deleted")
+        # The browser need not remember that it signed in to the account (the cookie holds digests of its
+        # addresses); nothing else the portal set names the person.
+        response.delete_cookie(DEVICE_COOKIE, samesite="Lax")
+        return response
     return render(
         request,
         "core/privacy_delete.html",

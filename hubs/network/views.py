@@ -40,7 +40,7 @@ def directory(request):
         {
             "form": form,
             "page": page,
-            **paged_list_context(request, page, filter_names=form.fields),
+            **paged_list_context(request, page, filter_names=form.fields, form=form),
             "listed": request.user.profile.directory_listed,
         },
     )

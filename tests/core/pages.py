@@ -23,6 +23,7 @@ class Markers:
 
     def __init__(self):
         self.made: dict[str, str] = {}
+        self.addresses: set[str] = set()  # the markers in the person's own email addresses
 
     def new(self, where: str) -> str:
         marker = f"zq{len(self.made):03d}x"

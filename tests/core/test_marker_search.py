@@ -28,6 +28,7 @@ from awards.models import Application
 from crossector.core import privacy
 from crossector.core.models import OutboundEmail, User
 from events.models import Booking
+from hubs.network.models import AbuseReport
 from hubs.network.services import matchmaking_digests_send
 from tests.awards.factories import AwardCallFactory, pdf_bytes
 from tests.conftest import login_with_mfa
@@ -79,6 +80,14 @@ def profile_through_the_pages(client, markers: Markers):
             values={"full_name": f"Ffion {markers.new('profile: full_name')}", "sector": "nhs", "region": "wales"},
         )
     )
+
+
+def second_address_through_the_pages(client, markers: Markers) -> str:
+    """A second address, added on the email page: allauth emails it a confirmation link."""
+    address = f"{markers.new('second email address')}@example.org"
+    ok(client.post(reverse("account_email"), {"email": address, "action_add": ""}))
+    assert OutboundEmail.objects.filter(to=address).exists()
+    return address
 
 
 def application_through_the_pages(client, markers: Markers, call, *, submit_it: bool):
@@ -133,6 +142,9 @@ def journey(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         user = sign_up_through_the_pages(client, markers)
         profile_through_the_pages(client, markers)
+        second = second_address_through_the_pages(client, markers)
+        # A directory search for someone: what the person typed must not be kept (the cached filter form).
+        ok(client.get(reverse("network:directory"), {"q": markers.new("directory: search")}), 200)
         ok(client.post(reverse("hubs:follow", args=[hub.slug])))
         ok(client.post(reverse("awards:notify")))
         ok(submit(client, reverse("events:book", args=[event.slug]), markers))
@@ -166,14 +178,26 @@ def journey(client, django_capture_on_commit_callbacks):
         ok(
             staff.post(
                 reverse("admin:awards_application_transition", args=[submitted.pk]),
-                {"to_status": "eligible", "note": f"Eligibility checked for {name} {markers.new('staff: note')}"},
+                {
+                    "to_status": "eligible",
+                    "note": f"Eligibility checked for {name} {user.email} ({second}) {markers.new('staff: note')}",
+                },
             )
         )
+        # Another member reports the person, quoting their addresses; staff note the addresses too. The report
+        # is kept after deletion; the addresses in it are not.
+        reporter = Client()
+        reporter.force_login(member(full_name="Rhys Reporter", email="rhys@example.org"))
+        reason = f"They wrote to me from {user.email.upper()} and {second}, please look into it."
+        ok(reporter.post(reverse("network:report", args=[user.pk]), {"reason": reason}))
+        report = AbuseReport.objects.get(reporter__email="rhys@example.org", reported=user)
+        AbuseReport.objects.filter(pk=report.pk).update(staff_notes=f"Wrote to {user.email} and {second}.")
 
     # A sign-in session that had already expired when the account was deleted.
     stale = Client()
     ok(submit(stale, reverse("account_login"), markers, values={"login": user.email, "password": PASSWORD}))
     Session.objects.filter(session_key=stale.session.session_key).update(expire_date=timezone.now() - timedelta(days=1))
+    markers.addresses = {m for address in (user.email, second) for m in markers.find(address)}
     return markers, user
 
 
@@ -190,7 +214,15 @@ def test_every_marker_is_in_the_download_and_only_declared_stores_keep_one_after
     # The journey reaches the stores the issue found: the admin's log, an expired session, a staff note,
     # another attendee's digest, the upload store.
     stores = {h.store.split("@")[0] for h in before}
-    for store in ("django_admin_log.object_repr", "session", "awards_applicationevent.note", "uploads"):
+    for store in (
+        "django_admin_log.object_repr",
+        "session",
+        "awards_applicationevent.note",
+        "uploads",
+        "account_emailaddress.email",
+        "hubs_abusereport.reason",
+        "hubs_abusereport.staff_notes",
+    ):
         assert store in stores, store
     assert any(h.store.startswith("core_outboundemail.body_text@network-digest-") for h in before)
 
@@ -209,11 +241,20 @@ def test_every_marker_is_in_the_download_and_only_declared_stores_keep_one_after
 
     # 3. After deletion, only the stores declared as kept hold anything.
     with django_capture_on_commit_callbacks(execute=True):
-        ok(client.post(reverse("privacy_delete"), {"password": PASSWORD}))
+        deleted = ok(client.post(reverse("privacy_delete"), {"password": PASSWORD}))
     after = search_everywhere(markers)
     kept = privacy.held(privacy.Held.KEPT)
     left = [str(h) for h in after if not declared(h.store, kept)]
     assert not left, "Still held after deletion:\n" + "\n".join(left)
+    # The person's addresses are erased even from what is kept (a staff note, a report about them), except
+    # where a declaration says the address itself is kept (the email telling them the account is gone).
+    with_address = [h for h in kept if h.keeps_address]
+    addresses = [str(h) for h in after if h.marker in markers.addresses and not declared(h.store, with_address)]
+    assert not addresses, "An address is still held after deletion:\n" + "\n".join(addresses)
+    assert "(email address removed)" in AbuseReport.objects.get(reporter__email="rhys@example.org").reason
+    # The browser forgets it was signed in from: the known-device cookie names (by digest) the addresses.
+    assert deleted.cookies["known_device"].value == ""
+    assert deleted.cookies["known_device"]["max-age"] == 0
     for h in kept:
         assert h.why in notice, h.why
 
