@@ -212,11 +212,19 @@ class BookingAdmin(admin.ModelAdmin):
     list_filter = ("status", StatusFilter, "sector", BookingHubFilter, BookingEventFilter)
     search_fields = ("user__email", "user__profile__full_name", "user__profile__organisation", "event__title")
     list_select_related = ("user__profile", "event")
+    # What the attendee told us and agreed to is theirs to give, change or withdraw (Requirements and consents,
+    # events.services.requirements_fields): staff see it but cannot set it, so no consent is ever recorded
+    # without a time and the person's own act. Staff record attendance.
     readonly_fields = (
         "event",
         "user",
         "status",
         "sector",
+        "dietary_requirements",
+        "access_requirements",
+        "access_requirements_consent_at",
+        "attendee_list_consent",
+        "attendee_list_consent_at",
         "created_at",
         "promoted_at",
         "cancelled_at",
@@ -229,7 +237,9 @@ class BookingAdmin(admin.ModelAdmin):
         "sector",
         "dietary_requirements",
         "access_requirements",
+        "access_requirements_consent_at",
         "attendee_list_consent",
+        "attendee_list_consent_at",
         "created_at",
         "promoted_at",
         "cancelled_at",

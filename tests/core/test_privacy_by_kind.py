@@ -83,3 +83,62 @@ def test_deletion_removes_every_address_the_person_had_from_every_kept_text(clie
     event.refresh_from_db()
     assert event.note == ("Checked for (email address removed) and (email address removed); copied staff@example.org")
     assert event.data == {"contact": "(email address removed)", "n": 1}
+
+
+# --- Consent is the person's: no admin form sets it -----------------------------------------------------------
+
+
+def _the_persons_own(field) -> bool:
+    """Consent flags, the times they were given, and the requirements consent covers: the person's to give."""
+    return "consent" in field.name or field.name.endswith("requirements")
+
+
+def test_no_admin_form_or_inline_can_set_a_consent_or_requirements(rf):
+    from django.contrib import admin
+
+    request = rf.get("/admin/")
+    request.user = person(is_staff=True, is_superuser=True)
+    checked = []
+    for model, model_admin in admin.site._registry.items():
+        owned = {f.name for f in model._meta.get_fields() if hasattr(f, "column") and _the_persons_own(f)}
+        forms = [(model, model_admin.get_form(request, None, change=True))]
+        for inline in model_admin.get_inline_instances(request, None):
+            inline_owned = {f.name for f in inline.model._meta.concrete_fields if _the_persons_own(f)}
+            forms.append((inline.model, inline.get_formset(request, None).form))
+            owned |= inline_owned
+        for form_model, form in forms:
+            mine = {f.name for f in form_model._meta.concrete_fields if _the_persons_own(f)}
+            assert not (set(form.base_fields) & mine), (model_admin, form_model, set(form.base_fields) & mine)
+            checked += sorted(mine)
+    # The walk reached the booking's consents, from the booking admin and the event's inline.
+    assert checked.count("attendee_list_consent") >= 2
+    assert "access_requirements_consent_at" in checked
+
+
+def test_staff_posting_consent_to_the_booking_change_form_changes_nothing(client):
+    from events.models import Booking
+    from tests.conftest import login_with_mfa
+    from tests.events.factories import BookingFactory
+
+    booking = BookingFactory()
+    staff = login_with_mfa(client, person(is_staff=True, is_superuser=True, email="staff@example.org"))
+    url = reverse("admin:events_booking_change", args=[booking.pk])
+    page = staff.get(url).content.decode()
+    assert 'name="attendee_list_consent"' not in page and 'name="access_requirements"' not in page
+    response = staff.post(
+        url,
+        {
+            "_save": "",
+            "attended_at_0": "",
+            "attended_at_1": "",
+            "attendee_list_consent": "on",
+            "access_requirements": "Wheelchair access",
+            "dietary_requirements": "Vegan",
+            "access_requirements_consent_at": "2026-01-01 10:00",
+        },
+    )
+    assert response.status_code == 302
+    after = Booking.objects.get(pk=booking.pk)
+    assert not after.attendee_list_consent and after.attendee_list_consent_at is None
+    assert after.access_requirements == "" and after.access_requirements_consent_at is None
+    assert after.dietary_requirements == booking.dietary_requirements
