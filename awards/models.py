@@ -17,7 +17,7 @@ from django.utils import timezone
 from crossector.core.dates import format_datetime
 from crossector.core.minutes import MinuteDateTimeField, whole_minute_constraint
 from crossector.core.models import PriorityArea
-from crossector.core.money import MoneyField
+from crossector.core.money import MoneyField, format_pounds
 from crossector.core.vocabulary import Region, Sector
 
 MAX_AWARD = Decimal("100000.00")
@@ -270,7 +270,10 @@ class Application(models.Model):
         ]
 
     def __str__(self):
-        return self.reference or f"Draft {self.pk} by {self.applicant}"
+        # What people know it by: the reference, or (a draft has none) its title and applicant; never the id.
+        if self.reference:
+            return self.reference
+        return f"Draft “{self.title}” by {self.applicant}" if self.title else f"Untitled draft by {self.applicant}"
 
     @property
     def is_draft(self) -> bool:
@@ -324,7 +327,8 @@ class CostLine(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_category_display()}: £{self.amount}"
+        amount = format_pounds(self.amount) if self.amount is not None else "no amount yet"
+        return f"{self.get_category_display() or 'Cost'}: {amount}"
 
 
 class DocumentKind(models.TextChoices):
@@ -356,7 +360,7 @@ class Document(models.Model):
         constraints = [models.UniqueConstraint(fields=["application", "kind"], name="one_document_per_kind")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} ({self.original_name})"
+        return f"{self.get_kind_display()} for {self.application} ({self.original_name})"
 
     def get_absolute_url(self):
         return reverse("awards:document", kwargs={"pk": self.pk})
@@ -404,7 +408,7 @@ class ReminderSent(models.Model):
         constraints = [models.UniqueConstraint(fields=["application", "offset_days"], name="one_reminder_per_offset")]
 
     def __str__(self):
-        return f"{self.offset_days}-day reminder for application {self.application_id}"
+        return f"{self.offset_days}-day reminder for {self.application}"
 
 
 class ReferenceCounter(models.Model):
@@ -450,7 +454,7 @@ class ApplicationEvent(models.Model):
         verbose_name_plural = "application history"
 
     def __str__(self):
-        return f"{self.get_kind_display()} on {self.application_id} at {format_datetime(self.created_at)}"
+        return f"{self.get_kind_display()} on {self.application} at {format_datetime(self.created_at)}"
 
 
 class OutcomeEmailTemplate(models.Model):

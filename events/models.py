@@ -144,7 +144,8 @@ class Booking(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} – {self.event} ({self.get_status_display()})"
+        # The booker's account may have been deleted: the booking stays, anonymised (see `user`).
+        return f"{self.user or 'Deleted account'} – {self.event} ({self.get_status_display()})"
 
     @property
     def is_active(self) -> bool:

@@ -197,4 +197,4 @@ class SecondFactorEnrolmentLink(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"Two-factor set-up link for user {self.user_id}"
+        return f"Two-factor set-up link for {self.user}"
