@@ -41,7 +41,7 @@ BASE_HEADERS = [
     "Title",
     "Amount requested (£)",
     "Amount awarded (£)",
-    "Submitted at (UK)",
+    "Submitted at (UK time)",
     "Reviews",
     "Mean score",
     "Score spread",

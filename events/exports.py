@@ -15,11 +15,11 @@ HEADER = [
     "Job title",
     "Sector",
     "Status",
-    "Booked at (UK)",
+    "Booked at (UK time)",
     "Dietary requirements",
     "Access requirements",
     "On attendee list",
-    "Checked in at (UK)",
+    "Checked in at (UK time)",
     "Event",
 ]
 

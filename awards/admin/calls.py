@@ -27,11 +27,11 @@ class AwardCallAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     readonly_fields = ["outcome_emails"]
 
-    @admin.display(description="opens (UK)")
+    @admin.display(description="opens (UK time)")
     def opens_uk(self, obj):
         return rules.format_uk(obj.opens_at)
 
-    @admin.display(description="deadline (UK)")
+    @admin.display(description="deadline (UK time)")
     def closes_uk(self, obj):
         return rules.format_uk(obj.closes_at)
 

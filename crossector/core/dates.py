@@ -1,8 +1,9 @@
 """Dates and times, written one way and typed the GOV.UK way.
 
 Written: every moment is shown in UK time as "Thursday 17 November 2022, 5:00pm" (the weekday where a
-page or email is about an event), "4:00pm" for a time alone, "29 February 2024, 4:00pm GMT" where the
-time zone matters (deadlines). Pages and emails use the template filters in
+page or email is about an event), "4:00pm" for a time alone, and where the time zone is said (deadlines,
+event times, history) always the same words after the time, `ZONE`: "29 February 2024, 4:00pm UK time", never
+"GMT" or "BST" (export and admin column headers say "(UK time)"). Pages and emails use the template filters in
 crossector/core/templatetags/moments.py, Python code these functions, and the admin the same pattern
 through crossector/formats/en_GB (DATETIME_FORMAT "j F Y, g:ia"). tests/core/test_one_time_format.py
 fails on any other time format in a template.
@@ -19,16 +20,19 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 UK = ZoneInfo("Europe/London")
+# The one way the zone is said: true all year (GMT in winter, BST in summer), and what a reader abroad can look up.
+ZONE = "UK time"
 
 
 def _local(moment: datetime) -> datetime:
     return timezone.localtime(moment, UK) if timezone.is_aware(moment) else moment
 
 
-def format_time(moment: datetime) -> str:
-    """ "5:00pm", "9:30am", "12:00pm" (midday): the clock time in the UK."""
+def format_time(moment: datetime, *, zone: bool = False) -> str:
+    """ "5:00pm", "9:30am", "12:00pm" (midday): the clock time in the UK; with `zone` "5:00pm UK time"."""
     local = _local(moment)
-    return f"{local.hour % 12 or 12}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+    text = f"{local.hour % 12 or 12}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+    return f"{text} {ZONE}" if zone else text
 
 
 def format_date(day: date | datetime, *, weekday: bool = False) -> str:
@@ -40,10 +44,9 @@ def format_date(day: date | datetime, *, weekday: bool = False) -> str:
 
 
 def format_datetime(moment: datetime, *, weekday: bool = False, zone: bool = False) -> str:
-    """ "17 November 2022, 5:00pm"; with `weekday` "Thursday 17 ..."; with `zone` "..., 4:00pm GMT"."""
+    """ "17 November 2022, 5:00pm"; with `weekday` "Thursday 17 ..."; with `zone` "..., 4:00pm UK time"."""
     local = _local(moment)
-    text = f"{format_date(local, weekday=weekday)}, {format_time(local)}"
-    return f"{text} {local.tzname()}" if zone and local.tzname() else text
+    return f"{format_date(local, weekday=weekday)}, {format_time(local, zone=zone)}"
 
 
 # --- Typing a date -----------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 It owns three rules, so no export restates them:
 
 - **UK time.** An aware datetime is written as UK wall-clock time (Europe/London: GMT in winter, BST in
-  summer) in one format, ``YYYY-MM-DD HH:MM``; headers say "(UK)". Dates are ``YYYY-MM-DD``.
+  summer) in one format, ``YYYY-MM-DD HH:MM``; headers say "(UK time)", the one way the zone is said
+  (crossector.core.dates.ZONE). Dates are ``YYYY-MM-DD``.
 - **Excel reads the encoding.** A CSV file starts with a UTF-8 byte-order mark, without which Excel decodes
   it as Windows-1252 and "Siân" arrives as "SiÃ¢n".
 - **No cell runs as a formula** (OWASP "CSV injection"). Text whose first character, after any leading

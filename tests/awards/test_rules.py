@@ -16,9 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_deadline_shown_in_uk_time_gmt_and_bst():
-    assert rules.format_uk(datetime(2024, 2, 29, 16, 0, tzinfo=UTC)) == "29 February 2024, 4:00pm GMT"
-    assert rules.format_uk(datetime(2026, 6, 30, 15, 0, tzinfo=UTC)) == "30 June 2026, 4:00pm BST"
-    assert rules.format_uk(datetime(2026, 6, 30, 8, 5, tzinfo=UTC)) == "30 June 2026, 9:05am BST"
+    assert rules.format_uk(datetime(2024, 2, 29, 16, 0, tzinfo=UTC)) == "29 February 2024, 4:00pm UK time"
+    assert rules.format_uk(datetime(2026, 6, 30, 15, 0, tzinfo=UTC)) == "30 June 2026, 4:00pm UK time"
+    assert rules.format_uk(datetime(2026, 6, 30, 8, 5, tzinfo=UTC)) == "30 June 2026, 9:05am UK time"
 
 
 def test_partner_in_same_sector_as_employer_is_refused_at_save():

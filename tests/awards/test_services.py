@@ -35,8 +35,7 @@ def test_submit_one_second_before_the_deadline_is_accepted(deadline):
 def test_submit_at_or_after_the_deadline_is_late_and_changes_nothing(deadline, after):
     with pytest.raises(services.ApplicationError) as excinfo:
         app, _ = _submit_at(deadline, deadline + timedelta(seconds=after))
-    assert "4:00pm" in excinfo.value.message  # the exact cut-off, in UK time
-    assert ("GMT" if deadline.month == 2 else "BST") in excinfo.value.message
+    assert "4:00pm UK time" in excinfo.value.message  # the exact cut-off, in UK time (GMT in winter, BST in summer)
     app = Application.objects.get()
     assert app.status == Application.Status.DRAFT and app.reference == "" and app.submitted_at is None
     assert not OutboundEmail.objects.exists()
@@ -69,7 +68,7 @@ def test_submit_gives_a_reference_records_time_and_queues_a_receipt_with_a_summa
     assert receipt.to == first.applicant.email
     assert "CSEA-2027-0001" in receipt.subject
     assert "AI for pathology triage" in receipt.body_text and "£45,000" in receipt.body_text
-    assert "1 February 2027, 10:00am GMT" in receipt.body_text
+    assert "1 February 2027, 10:00am UK time" in receipt.body_text
 
 
 def test_incomplete_application_is_not_submitted_and_problems_are_listed():
@@ -181,7 +180,8 @@ def test_reminders_go_once_per_offset_even_when_the_sweep_runs_twice():
         assert services.deadline_reminders_send() == 0  # never at or after the deadline
     assert sorted(_reminders(call)) == sorted(key(draft, o, call) for o in (1, 14, 7))
     assert not ReminderSent.objects.filter(application__in=[submitted, withdrawn]).exists()
-    assert "26 February 2027, 4:00pm GMT" in OutboundEmail.objects.filter(to=draft.applicant.email).first().body_text
+    reminder = OutboundEmail.objects.filter(to=draft.applicant.email).first()
+    assert "26 February 2027, 4:00pm UK time" in reminder.body_text
 
 
 def test_a_late_sweep_sends_one_reminder_for_the_nearest_offset():
@@ -269,7 +269,7 @@ def test_demo_seed_is_idempotent_and_leaves_a_half_done_draft():
     demo.seed(users)
     assert Application.objects.filter(applicant=users["applicant"]).count() == 1  # others: the review round
     past = rules.format_uk(AwardCall.objects.get(slug="csea-2024").closes_at)
-    assert past == "29 February 2024, 4:00pm GMT"
+    assert past == "29 February 2024, 4:00pm UK time"
     draft = Application.objects.get(applicant=users["applicant"])
     assert draft.call.is_open()
     statuses = rules.section_status(rules.application_problems(draft), draft)

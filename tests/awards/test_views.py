@@ -32,7 +32,7 @@ def test_call_list_shows_open_upcoming_and_past_calls(client):
         content = client.get("/awards/").content.decode()
     open_at, upcoming_at, past_at = (content.index(x) for x in ("Open round", "Next round", "2024 round"))
     assert open_at < upcoming_at < past_at
-    assert "29 February 2024, 4:00pm GMT" in content
+    assert "29 February 2024, 4:00pm UK time" in content
 
 
 def test_call_page_shows_deadline_time_left_and_explains_a_no(client):
@@ -40,7 +40,7 @@ def test_call_page_shows_deadline_time_left_and_explains_a_no(client):
     call.faqs.create(question="Can my partner be abroad?", answer="Yes, outside the UK is fine.")
     with time_machine.travel(datetime(2027, 2, 24, 12, tzinfo=UTC), tick=False):
         content = client.get(f"/awards/{call.slug}/").content.decode()
-        assert "26 February 2027, 4:00pm GMT" in content and "2 days and 4 hours left" in content
+        assert "26 February 2027, 4:00pm UK time" in content and "2 days and 4 hours left" in content
         assert "Can my partner be abroad?" in content and "backfill" in content
         answered = client.get(
             f"/awards/{call.slug}/",
@@ -220,7 +220,7 @@ def test_submit_one_second_after_the_deadline_is_refused_with_the_cut_off(client
             {"declare_accurate": "on", "declare_employer_agrees": "on", "declare_data_use": "on", "submit": ""},
         )
     assert response.status_code == 400
-    assert "26 February 2027, 4:00pm GMT" in response.content.decode()
+    assert "26 February 2027, 4:00pm UK time" in response.content.decode()
     assert Application.objects.get().status == Application.Status.DRAFT
 
 

@@ -94,11 +94,11 @@ def test_attendee_csv_is_the_hand_written_table_in_uk_time_with_accents_intact(c
             "Job title",
             "Sector",
             "Status",
-            "Booked at (UK)",
+            "Booked at (UK time)",
             "Dietary requirements",
             "Access requirements",
             "On attendee list",
-            "Checked in at (UK)",
+            "Checked in at (UK time)",
             "Event",
         ],
         [
@@ -140,7 +140,8 @@ def test_bookings_list_export_is_the_same_file(client, staff_user):
         reverse("admin:events_booking_changelist"), {"action": "export_csv", "_selected_action": [booking.pk]}
     )
     header, row = _rows(response.content)
-    assert (row[0], row[header.index("Booked at (UK)")]) == ("Siân Llywelyn", "2027-08-02 00:30")  # next day in BST
+    booked = row[header.index("Booked at (UK time)")]
+    assert (row[0], booked) == ("Siân Llywelyn", "2027-08-02 00:30")  # next day in BST
 
 
 def test_applications_csv_has_the_mark_and_round_trips_accented_names_in_uk_time(staff_client):
@@ -151,8 +152,8 @@ def test_applications_csv_has_the_mark_and_round_trips_accented_names_in_uk_time
 
     header, *rows = _rows(staff_client.get(f"{APPLICATIONS}export.csv").content)
     got = {row[header.index("Applicant")]: row for row in rows}
-    assert got["Siân Llywelyn"][header.index("Submitted at (UK)")] == "2027-07-14 16:30"
-    assert got["Tomás Ó Briain"][header.index("Submitted at (UK)")] == "2027-01-14 15:30"
+    assert got["Siân Llywelyn"][header.index("Submitted at (UK time)")] == "2027-07-14 16:30"
+    assert got["Tomás Ó Briain"][header.index("Submitted at (UK time)")] == "2027-01-14 15:30"
     assert got["Siân Llywelyn"][header.index("Title")] == "Tomás's placement"
 
 
@@ -168,7 +169,7 @@ def test_applications_xlsx_holds_uk_time_and_the_same_formula_rule(staff_client)
         shared = book.read("xl/sharedStrings.xml").decode()
         sheet = book.read("xl/worksheets/sheet1.xml").decode()
     assert "<t>'＝1+1</t>" in shared and "<t>Siân Llywelyn</t>" in shared
-    column = chr(ord("A") + BASE_HEADERS.index("Submitted at (UK)"))
+    column = chr(ord("A") + BASE_HEADERS.index("Submitted at (UK time)"))
     (serial,) = re.findall(rf'<c r="{column}2"[^>]*><v>([^<]+)</v>', sheet)
     assert abs(float(serial) - _excel_serial(datetime(2027, 7, 14, 16, 30))) < 1e-6
 

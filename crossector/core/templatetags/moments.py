@@ -18,14 +18,14 @@ def _options(arg) -> dict:
 
 @register.filter
 def datetime_uk(moment, arg="") -> str:
-    """ "17 November 2022, 5:00pm"; arguments "weekday" and/or "zone" add "Thursday" and "GMT"."""
+    """ "17 November 2022, 5:00pm"; arguments "weekday" and/or "zone" add "Thursday" and "UK time"."""
     return dates.format_datetime(moment, **_options(arg)) if moment else ""
 
 
 @register.filter
-def time_uk(moment) -> str:
-    """ "5:00pm"."""
-    return dates.format_time(moment) if moment else ""
+def time_uk(moment, arg="") -> str:
+    """ "5:00pm", or "5:00pm UK time" with "zone"."""
+    return dates.format_time(moment, zone=_options(arg)["zone"]) if moment else ""
 
 
 @register.filter
