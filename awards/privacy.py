@@ -66,7 +66,7 @@ def export_for(user: User) -> dict:
     """Every application the person started, with everything they entered, the documents listed (not the
     files), the letter requests they sent and the status history. Eight queries whatever the numbers.
 
-    Reviews are left out of the download: see "not_included" and docs/privacy.md.
+    Reviews are left out of the download: see `held` and docs/privacy.md.
     """
     applications = (
         with_decided_at(Application.objects.filter(applicant=user))
@@ -89,11 +89,6 @@ def export_for(user: User) -> dict:
     return {
         "award_applications": [_application_row(a) for a in applications],
         "award_call_notices": [{"asked_at": _iso(n.created_at), "notified_at": _iso(n.notified_at)} for n in notices],
-        "not_included": [
-            "Reviewers' names, scores and comments on your applications. The law allows us to withhold who "
-            "reviewed you; you can ask for the comments about you by email, and we will send them with anything "
-            "that would identify the reviewer removed.",
-        ],
     }
 
 
@@ -279,9 +274,36 @@ SUBMITTED_KEPT = (
 
 
 def held() -> list[Held]:
-    """Where applications stay after deletion, and what the download lists rather than copies."""
+    """What deletion erases and keeps of applications, and what the download leaves out or lists rather than
+    copies (see `Held`)."""
     tables = (Application, ApplicationEvent, CostLine, Document, PartnerOrganisation, SignatoryRequest)
     return [
+        Held(
+            Held.ERASED,
+            "Applications you have not submitted",
+            "with every document uploaded to them, and the text of the emails asking signatories for letters.",
+            (),
+        ),
+        Held(
+            Held.ERASED,
+            "Your requests to be told when an award call opens",
+            "we will not email you when the next call opens.",
+            (),
+        ),
+        Held(
+            Held.KEPT,
+            "The notes our staff wrote on your applications' status (for example that eligibility was checked)",
+            "kept with the submitted application they belong to, for as long as it is kept; your email address "
+            "is removed from them.",
+            ("awards_applicationevent.note",),
+        ),
+        Held(
+            Held.NOT_IN_DOWNLOAD,
+            "Reviewers' names, scores and comments on your applications",
+            "the law allows us to withhold who reviewed you; you can ask for the comments about you by email, and "
+            "we will send them with anything that would identify the reviewer removed.",
+            ("awards_review.*", "awards_reviewerassignment.*"),
+        ),
         Held(
             Held.KEPT,
             SUBMITTED_KEPT,

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from crossector.core.models import User
-from crossector.core.privacy import Summary
+from crossector.core.privacy import Held, Summary
 from crossector.core.retention import retention_cutoff, retention_period
 from hubs.privacy import event_digests_erase
 
@@ -64,13 +64,31 @@ def erasure_preview(user: User, *, now: datetime | None = None) -> Summary:
             f"Your {upcoming} booking{'s' if upcoming != 1 else ''} for events that have not started yet will be "
             "cancelled, and the places offered to people on the waiting list."
         )
-    if Booking.objects.filter(user=user).exists():
-        summary.erased.append("Any dietary and access requirements you gave us with your bookings.")
-        summary.kept.append(
-            "Your bookings stay in our event statistics (sector, status and attendance) with nothing that links "
-            "them to you."
-        )
     return summary
+
+
+def held() -> list[Held]:
+    """What deletion erases and keeps of bookings (see `Held`); the download has every booking."""
+    return [
+        Held(
+            Held.ERASED,
+            "Your bookings for events that have not started",
+            "cancelled, and the places offered to people on the waiting list.",
+            (),
+        ),
+        Held(
+            Held.ERASED,
+            "Your dietary and access requirements, and your consents",
+            "from every booking, with the times you gave them.",
+            (),
+        ),
+        Held(
+            Held.KEPT,
+            "Your bookings",
+            "they stay in our event statistics (sector, status and attendance) with nothing that links them to you.",
+            (),
+        ),
+    ]
 
 
 def erase_for(user: User, *, now: datetime) -> Summary:

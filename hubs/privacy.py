@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db.models import Q
 
 from crossector.core.models import User
-from crossector.core.privacy import Summary, emails_about_erase
+from crossector.core.privacy import Held, Summary, emails_about_erase
 from crossector.core.retention import retention_cutoff, retention_period
 
 from .models import AbuseReport, Block, ConnectionRequest, HubFollow
@@ -82,27 +82,38 @@ def export_for(user: User) -> dict:
                 for r in reports
             ],
         },
-        "not_included": [
-            "Whether someone has blocked you, and reports other members made about you: they are those "
-            "members' information. You can ask us about them by email."
-        ],
     }
 
 
+def held() -> list[Held]:
+    """What deletion erases and keeps of the network, and what the download leaves out (see `Held`)."""
+    return [
+        Held(
+            Held.ERASED,
+            "The hubs you follow and your network",
+            "your entry in the people directory, your connection requests and connections, the people you "
+            "blocked and the reports you made, with the text of the emails they caused.",
+            (),
+        ),
+        Held(
+            Held.KEPT,
+            "Reports other members made about you, with our staff's notes on them",
+            f"kept for {retention_period('abuse_reports')} after our staff have dealt with them, so that they can "
+            "keep the network safe; your email address is removed from them, and the emails about them are deleted.",
+            (),
+        ),
+        Held(
+            Held.NOT_IN_DOWNLOAD,
+            "Whether someone has blocked you, and reports other members made about you",
+            "they are those members' information. You can ask us about them by email.",
+            (),
+        ),
+    ]
+
+
 def erasure_preview(user: User) -> Summary:
-    return Summary(
-        erased=[
-            "The hubs you follow, your entry in the people directory, your connection requests and "
-            "connections, the people you blocked and the reports you made."
-        ],
-        kept=[
-            "Reports other members made about you, if any, stay with the programme team for "
-            f"{retention_period('abuse_reports')} after they are handled, so that they can keep "
-            "the network safe."
-        ]
-        if AbuseReport.objects.filter(reported=user).exists()
-        else [],
-    )
+    """Nothing here applies to one person alone: `held` says it for everyone."""
+    return Summary()
 
 
 def erase_for(user: User, *, now: datetime) -> Summary:

@@ -58,9 +58,11 @@ class Summary:
 
 @dataclass(frozen=True)
 class Held:
-    """A store that still holds a person's information after they delete their account (KEPT), or whose
-    contents the download leaves out (NOT_IN_DOWNLOAD), and why, in the words the privacy notice (and, for
-    NOT_IN_DOWNLOAD, the download's "not_included") uses.
+    """What happens to a kind of a person's information: erased when they delete their account (ERASED),
+    still held afterwards (KEPT), or left out of the download (NOT_IN_DOWNLOAD), and why, in the words that
+    every place saying so uses: the privacy notice lists all three; the deletion page and the email after
+    deletion list ERASED and KEPT (then what applies to the person alone: their kept applications, say); the
+    download's "not_included" is NOT_IN_DOWNLOAD. tests/core/test_privacy_by_kind.py checks they agree.
 
     `stores` name where, as the marker-search test finds things (tests/core/test_marker_search.py): a
     database column as "table.column" (shell-style patterns, e.g. "awards_application.*"; an outbox row
@@ -68,6 +70,7 @@ class Held:
     "uploads". Anything found anywhere else after deletion, or missing from the download, fails.
     """
 
+    ERASED = "erased"
     KEPT = "kept"
     NOT_IN_DOWNLOAD = "not_in_download"
 
@@ -92,6 +95,56 @@ def _core_held() -> list[Held]:
 
     return [
         Held(
+            Held.ERASED,
+            "Your profile",
+            "organisation, job title, sector, region, interests, biography and directory choices, and your name "
+            "unless an application you submitted is kept (see what we keep).",
+            (),
+        ),
+        Held(
+            Held.ERASED,
+            "Your email addresses, password and two-factor settings",
+            "you are signed out everywhere and cannot sign in again. You can create a new account with the same "
+            "address.",
+            (),
+        ),
+        Held(
+            Held.ERASED,
+            "The text of the emails we sent you",
+            "emails not yet sent are cancelled; the record that an email was sent stays, without your address.",
+            (),
+        ),
+        Held(
+            Held.ERASED,
+            "Your email addresses wherever they appear in what we keep",
+            "in our staff's notes, in reports about you and in the record of changes staff made in the admin.",
+            (),
+        ),
+        Held(
+            Held.KEPT,
+            "The record of changes our staff made to your records in the admin",
+            "as long as the record it describes, without your name or email address.",
+            (),
+        ),
+        Held(
+            Held.NOT_IN_DOWNLOAD,
+            "Your password and your two-factor secrets",
+            "only a one-way hash of your password is stored, and the secrets are never shown or sent to anyone.",
+            ("core_user.password", "mfa_authenticator.data"),
+        ),
+        Held(
+            Held.NOT_IN_DOWNLOAD,
+            "Other people's email addresses, unless you are connected with them",
+            "they are those people's information.",
+            (),
+        ),
+        Held(
+            Held.NOT_IN_DOWNLOAD,
+            "The text of an email we sent to an address you have not confirmed yet",
+            "it holds the link that confirms the address; the email itself is listed.",
+            (),
+        ),
+        Held(
             Held.KEPT,
             "Your name on your account, while an application you submitted is kept",
             "an award decision must show who applied; the name is erased with the last such application.",
@@ -110,7 +163,8 @@ def _core_held() -> list[Held]:
 
 
 def held(kind: str) -> list[Held]:
-    """Every declared store of `kind` (Held.KEPT or Held.NOT_IN_DOWNLOAD), the core's and each app's."""
+    """Every declaration of `kind` (Held.ERASED, Held.KEPT or Held.NOT_IN_DOWNLOAD), the core's and each
+    app's."""
     found = list(_core_held())
     for module in providers():
         found.extend(getattr(module, "held", list)())
@@ -237,15 +291,10 @@ def personal_data_export(*, user: User, now: datetime | None = None) -> dict:
         ),
         **_core_export(user),
     }
-    not_included = [
-        "Your password (only a one-way hash of it is stored) and your two-factor secrets.",
-        "Other people's email addresses, unless you are connected with them.",
-    ]
     for module in providers():
-        section = module.export_for(user)
-        not_included.extend(section.pop("not_included", []))
-        data.update(section)
-    data["not_included"] = not_included + [h.sentence for h in held(Held.NOT_IN_DOWNLOAD)]
+        data.update(module.export_for(user))
+    # The same declarations as the notice's "What the download leaves out".
+    data["not_included"] = [h.sentence for h in held(Held.NOT_IN_DOWNLOAD)]
     return data
 
 
@@ -256,26 +305,29 @@ def personal_data_json(*, user: User, now: datetime | None = None) -> str:
 # --- Delete my account --------------------------------------------------------------------------------------
 
 
-def _core_summary(*, keep_name: bool) -> Summary:
-    profile = (
-        "Your profile: organisation, job title, sector, region, interests, bio and directory choices. Your name "
-        "stays only with the submitted applications we keep (below), and is erased with the last of them."
-        if keep_name
-        else "Your profile: name, organisation, job title, sector, region, interests, bio and directory choices."
-    )
+def _declared_summary() -> Summary:
+    """What deletion erases and keeps for everyone: the declarations the privacy notice lists too."""
     return Summary(
-        erased=[
-            profile,
-            "Your email address, password and two-factor settings: you will be signed out everywhere and "
-            "will not be able to sign in again. You can create a new account with the same address.",
-            "The text of the emails we sent you. Emails not yet sent are cancelled.",
-        ],
+        erased=[h.sentence for h in held(Held.ERASED)],
+        kept=[h.sentence for h in held(Held.KEPT)],
+    )
+
+
+def _core_summary(*, keep_name: bool) -> Summary:
+    """What applies to this person alone (each app's `erasure_preview` adds its own)."""
+    if not keep_name:
+        return Summary()
+    return Summary(
+        kept=[
+            "Your name stays only with the submitted applications we keep (below), and is erased with the last of them."
+        ]
     )
 
 
 def account_erasure_preview(*, user: User) -> Summary:
-    """What deleting this account would erase and keep, in the words the confirmation page uses."""
-    summary = Summary()
+    """What deleting this account would erase and keep, in the words the confirmation page uses: the
+    declarations every notice shares, then what applies to this person (bookings cancelled, kept applications)."""
+    summary = _declared_summary()
     for module in providers():
         summary.extend(module.erasure_preview(user))
     summary.extend(_core_summary(keep_name=user.pk in _names_still_needed([user.pk])))
@@ -374,7 +426,7 @@ def account_erase(*, user: User, now: datetime | None = None) -> Summary:
         old_email = user.email
         addresses = person_addresses(user)
         name = user.get_full_name() if user.get_full_name() != old_email else ""
-        summary = Summary()
+        summary = _declared_summary()
         keep_name = user.pk in _names_still_needed([user.pk])
         for module in providers():
             summary.extend(module.erase_for(user, now=now))

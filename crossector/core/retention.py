@@ -99,7 +99,7 @@ NOTICE_ROWS: tuple[tuple[str, str], ...] = (
     ("Reports of a member's behaviour in the people directory", "{abuse_reports} after our staff have dealt with them"),
     (
         "Sign-in sessions (which device is signed in, and how you signed in, including your email address)",
-        "Until you sign out, and at most 2 weeks after you last used the portal; expired ones are deleted within "
+        "Until you sign out, and {sessions}; expired ones are deleted within "
         "the hour, and all of yours when you delete your account",
     ),
     (
@@ -130,7 +130,11 @@ def retention_cutoff(*, now: datetime, period: Period) -> datetime:
 
 def notice_rows() -> list[tuple[str, str]]:
     """The privacy notice's retention table, with the periods the sweeps enforce."""
+    from .cookies import session_limit
+
     periods = {kind: str(retention_period(kind)) for kind in PERIODS}
+    # A sign-in's limit comes from SESSION_COOKIE_AGE, in the words the notice's cookie list uses too.
+    periods["sessions"] = session_limit()
     return [(information, how_long.format(**periods)) for information, how_long in NOTICE_ROWS]
 
 

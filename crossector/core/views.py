@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import health, retention, selectors, services
+from . import cookies, health, retention, selectors, services
 from .caching import cache_anonymous_page
 from .forms import ProfileForm
 from .privacy import Held, held
@@ -23,15 +23,19 @@ def home(request):
 
 def privacy(request):
     # The retention table comes from the periods the sweeps enforce (crossector.core.retention.PERIODS).
-    # What stays after deletion and what the download leaves out come from the same declarations the
-    # marker-search test checks every store against (crossector.core.privacy.Held).
+    # What deletion erases and keeps, and what the download leaves out, come from the same declarations the
+    # deletion page, the download and the marker-search test use (crossector.core.privacy.Held).
     return render(
         request,
         "core/privacy.html",
         {
             "retention_rows": retention.notice_rows(),
+            "erased_on_deletion": held(Held.ERASED),
             "kept_after_deletion": held(Held.KEPT),
             "left_out_of_download": held(Held.NOT_IN_DOWNLOAD),
+            # Cookies and browser storage, declared with the settings that set them (crossector.core.cookies).
+            "cookies": cookies.cookies(),
+            "local_storage": cookies.LOCAL_STORAGE,
         },
     )
 

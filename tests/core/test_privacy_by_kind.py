@@ -1,9 +1,13 @@
 """Data rights by kind (issue 21, the outside tester's faults): each fault's kind, tested across its cases."""
 
+import html
 import json
+import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -142,3 +146,151 @@ def test_staff_posting_consent_to_the_booking_change_form_changes_nothing(client
     assert not after.attendee_list_consent and after.attendee_list_consent_at is None
     assert after.access_requirements == "" and after.access_requirements_consent_at is None
     assert after.dietary_requirements == booking.dietary_requirements
+
+
+# --- Cookies: every cookie the portal sets is the notice's list, and the list is every cookie --------------------
+
+
+class RecordingClient(Client):
+    """A browser that remembers the name of every cookie any response set (or deleted)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cookie_names: set[str] = set()
+
+    def request(self, **request):
+        response = super().request(**request)
+        self.cookie_names |= set(response.cookies)
+        return response
+
+
+def _notice_cookie_names(client) -> list[str]:
+    page = client.get(reverse("privacy")).content.decode()
+    table = page[page.index('id="cookie-list"') : page.index("</table>", page.index('id="cookie-list"'))]
+    return re.findall(r'<th scope="row"><code>([^<]+)</code></th>', table)
+
+
+def _messages_in(client) -> list[str]:
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpRequest
+
+    morsel = client.cookies.get("messages")
+    if morsel is None or not morsel.value:
+        return []
+    return [str(m) for m in CookieStorage(HttpRequest())._decode(morsel.value) or []]
+
+
+def test_the_cookies_a_journey_receives_are_exactly_the_notices_cookie_list(django_capture_on_commit_callbacks):
+    """Sign-up and the confirmation link, sign-in, a second address, profile, booking, an application form,
+    the directory, the data download, a staff sign-in with two factors and the admin, and deletion."""
+    from tests.awards.factories import AwardCallFactory
+    from tests.core.test_mfa_gate import staff_with_totp, totp_code
+    from tests.events.factories import EventFactory
+
+    browser = RecordingClient()
+    event, call = EventFactory(), AwardCallFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.get(reverse("account_signup"))
+        browser.post(
+            reverse("account_signup"), {"email": "nia@example.org", "password1": PASSWORD, "password2": PASSWORD}
+        )
+        link = OutboundEmail.objects.get(to="nia@example.org").body_text
+        path = re.search(r"/accounts/confirm-email/\S+", link).group(0)
+        browser.post(path)
+        profile = {"full_name": "Nia Hughes", "sector": "nhs", "region": "wales", "directory_listed": "on"}
+        browser.post(reverse("profile"), profile)
+        browser.post(reverse("account_email"), {"email": "nia.work@example.org", "action_add": ""})
+        assert not any("@" in m for m in _messages_in(browser)), _messages_in(browser)
+        browser.post(reverse("account_logout"))
+        browser.post(reverse("account_login"), {"login": "nia@example.org", "password": PASSWORD})
+        assert _messages_in(browser) and not any("@" in m for m in _messages_in(browser)), _messages_in(browser)
+        browser.post(reverse("events:book", args=[event.slug]), {"attendee_list_consent": "on"})
+        browser.post(f"/awards/{call.slug}/apply/")
+        browser.post(f"/awards/{call.slug}/apply/you/", {"organisation": "Powys"})
+        browser.get(reverse("network:directory"), {"q": "Hughes"})
+        browser.post(reverse("awards:notify"))
+        browser.post(reverse("privacy_data"))
+
+        staff = RecordingClient()
+        staff_with_totp(email="ops@example.org")
+        secret = Authenticator.objects.get(user__email="ops@example.org").wrap().instance.data["secret"]
+        staff.post("/accounts/login/?next=/admin/", {"login": "ops@example.org", "password": PASSWORD})
+        staff.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
+        assert staff.get("/admin/").status_code == 200
+
+        browser.post(reverse("account_logout"))
+        browser.post(reverse("account_login"), {"login": "nia@example.org", "password": PASSWORD})
+        deleted = browser.post(reverse("privacy_delete"), {"password": PASSWORD})
+        assert deleted.status_code == 302
+    seen = browser.cookie_names | staff.cookie_names
+    listed = _notice_cookie_names(Client())
+    assert len(listed) == len(set(listed))
+    assert seen == set(listed), f"set by the portal: {sorted(seen)}; in the notice: {sorted(listed)}"
+
+
+def test_sign_in_messages_never_carry_an_address(client):
+    user = person(email="rhodri.long.address@example.org")
+    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    messages = _messages_in(client)
+    assert messages == ["You have signed in."]
+
+
+def test_the_notice_says_the_same_session_limit_in_its_cookie_list_and_its_retention_table(client, settings):
+    settings.SESSION_COOKIE_AGE = 3 * 7 * 24 * 3600
+    page = html.unescape(client.get(reverse("privacy")).content.decode())
+    assert page.count("at most 3 weeks after you last used the portal") == 2
+    assert "2 weeks" not in page
+
+
+# --- The notice, the deletion page and the download say the same ------------------------------------------------
+
+
+def _list(page: str, list_id: str) -> list[str]:
+    start = page.index(f'id="{list_id}"')
+    body = page[start : page.index("</ul>", start)]
+    return [html.unescape(re.sub(r"<[^>]+>", "", item)).strip() for item in re.findall(r"<li>(.*?)</li>", body, re.S)]
+
+
+def test_the_notice_the_deletion_page_and_the_download_list_the_same_things(client):
+    from tests.core.data_rights import footprint
+
+    fp = footprint()
+    notice = client.get(reverse("privacy")).content.decode()
+    erased = [h.sentence for h in privacy.held(privacy.Held.ERASED)]
+    kept = [h.sentence for h in privacy.held(privacy.Held.KEPT)]
+    left_out = [h.sentence for h in privacy.held(privacy.Held.NOT_IN_DOWNLOAD)]
+    assert _list(notice, "deletion-erases") == erased
+    assert _list(notice, "deletion-keeps") == kept
+    assert _list(notice, "download-leaves-out") == left_out
+
+    data = json.loads(recently_signed_in(client, fp.user).post(reverse("privacy_data")).content)
+    assert data["not_included"] == left_out
+
+    page = html.unescape(client.get(reverse("privacy_delete")).content.decode())
+    for sentence in erased + kept:
+        assert sentence in page, sentence
+
+    # What the tester found missing is in all of them.
+    for words in (
+        "Reports other members made about you",
+        "The notes our staff wrote on your applications' status",
+        "Your requests to be told when an award call opens",
+        "Reviewers' names, scores and comments",
+        "Your password and your two-factor secrets",
+    ):
+        assert any(words in line for line in erased + kept + left_out), words
+        assert words in html.unescape(notice), words
+
+
+def test_deletion_deletes_call_notices_as_the_deletion_page_says(client):
+    from awards.models import CallOpenNoticeRequest
+
+    user = person()
+    client.force_login(user)
+    client.post(reverse("awards:notify"))
+    assert CallOpenNoticeRequest.objects.filter(user=user).exists()
+    assert "Your requests to be told when an award call opens" in html.unescape(
+        client.get(reverse("privacy_delete")).content.decode()
+    )
+    privacy.account_erase(user=user)
+    assert not CallOpenNoticeRequest.objects.filter(user=user).exists()

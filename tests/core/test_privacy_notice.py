@@ -113,4 +113,5 @@ def test_the_deletion_page_does_not_promise_to_erase_a_name_it_keeps(client):
     assert "Your name stays only with the submitted applications we keep" in page
     client.force_login(gone)
     page = html.unescape(client.get(reverse("privacy_delete")).content.decode())
-    assert "Your profile: name, organisation" in page
+    assert "Your name stays only" not in page
+    assert "and your name unless an application you submitted is kept" in page
