@@ -5,7 +5,7 @@ they check their answers or submit (completeness). Who may see an application is
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -87,6 +87,14 @@ def start_date_problem(*, start, call) -> str | None:
     if start is not None and start <= closes_on:
         return f"The placement must start after the call closes on {closes_on.day} {closes_on:%B %Y}."
     return None
+
+
+def start_date_example(*, call) -> date:
+    """An example start date for the hint that `start_date_problem` accepts: the 27th (a day above 12, so it
+    shows which box is the day) of the second month after the call closes."""
+    closes_on = timezone.localtime(call.closes_at, UK).date()
+    month = closes_on.month + 2
+    return date(closes_on.year + (month - 1) // 12, (month - 1) % 12 + 1, 27)
 
 
 def word_limit_problem(*, field: str, text: str) -> str | None:

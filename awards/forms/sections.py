@@ -216,6 +216,7 @@ class TimingForm(TextRuleMixin, LabelledFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         _optional(self)
         self.fields["start_date"].what = "the start date"
+        self.fields["start_date"].example = rules.start_date_example(call=self.instance.call)
         call = self.instance.call
         self.fields[
             "start_date"

@@ -73,16 +73,29 @@ class DatePartsWidget(forms.MultiWidget):
 
 class DatePartsField(forms.MultiValueField):
     """A date typed in three boxes. Each message names what to fix: a missing part, a part that is not a
-    number, a year not written in 4 digits, a date that does not exist."""
+    number, a year not written in 4 digits, a date that does not exist.
+
+    `example` is the date the hint and messages show ("For example, 27 4 2027"): the form sets one its own
+    rules accept (a start date after the call closes), with a day above 12 so it shows which box is the day.
+    Without one, no example is shown: an example a person copies must never be refused."""
 
     widget = DatePartsWidget
 
-    def __init__(self, *, what: str = "the date", **kwargs):
+    def __init__(self, *, what: str = "the date", example: date | None = None, **kwargs):
         self.what = what
+        self.example = example
         fields = (forms.CharField(required=False), forms.CharField(required=False), forms.CharField(required=False))
         kwargs.setdefault("error_messages", {})
         kwargs["error_messages"].setdefault("required", f"Enter {what}")
         super().__init__(fields, require_all_fields=False, **kwargs)
+
+    @property
+    def example_text(self) -> str:
+        """ "27 4 2027": the example as it is typed in the boxes; "" without one."""
+        return f"{self.example.day} {self.example.month} {self.example.year}" if self.example else ""
+
+    def _for_example(self, text: str) -> str:
+        return f", for example {text}" if self.example else ""
 
     def compress(self, data_list):
         parts = [(p or "").strip() for p in (data_list or ["", "", ""])]
@@ -94,13 +107,19 @@ class DatePartsField(forms.MultiValueField):
                 f"{self.what[0].upper()}{self.what[1:]} must include a {' and a '.join(missing)}", code="incomplete"
             )
         if not all(part.isdigit() for part in parts):
-            raise ValidationError(f"Enter {self.what} using numbers, for example 27 3 2025", code="not_numbers")
+            raise ValidationError(
+                f"Enter {self.what} using numbers{self._for_example(self.example_text)}", code="not_numbers"
+            )
         day, month, year = (int(part) for part in parts)
         if len(parts[2]) != 4:
-            raise ValidationError(f"Enter the year of {self.what} as 4 digits, for example 2025", code="year")
+            raise ValidationError(
+                f"Enter the year of {self.what} as 4 digits{self._for_example(self.example and self.example.year)}",
+                code="year",
+            )
         try:
             return date(year, month, day)
         except ValueError:
             raise ValidationError(
-                f"{self.what[0].upper()}{self.what[1:]} must be a real date, for example 27 3 2025", code="invalid"
+                f"{self.what[0].upper()}{self.what[1:]} must be a real date{self._for_example(self.example_text)}",
+                code="invalid",
             ) from None

@@ -203,3 +203,56 @@ def test_money_is_shown_one_way_in_forms_and_pages():
     assert pounds(None) == ""
     widget = sections.CostLineForm(initial={"amount": Decimal("72000.00")})["amount"]
     assert 'value="72,000"' in str(widget)
+
+
+# --- Example dates -------------------------------------------------------------------------------------------
+
+
+def test_every_example_date_a_form_shows_is_one_the_form_accepts():
+    """A hint's example is what people copy: a start date "For example, 27 3 2025" for a call closing in 2027
+    would be refused. Each date field shows an example its own form's rules accept, with a day above 12."""
+    from crossector.core.dates import DatePartsField
+
+    checked = 0
+    for form in portal_forms():
+        for name, field in form.fields.items():
+            if not isinstance(field, DatePartsField):
+                continue
+            where = f"{type(form).__name__}.{name}"
+            example = field.example
+            assert example is not None and example.day > 12, where
+            typed = dict(zip(field.widget.widgets_names, field.example_text.split(), strict=True))
+            data = {f"{name}{suffix}": part for suffix, part in typed.items()}
+            bound = type(form)(data, instance=form.instance) if hasattr(form, "instance") else type(form)(data)
+            bound.is_valid()
+            assert name not in bound.errors, f"{where}: the example {field.example_text} is refused: {bound.errors}"
+            assert bound.cleaned_data[name] == example, where  # the boxes were read: the example was checked
+            checked += 1
+    assert checked >= 1
+
+
+@pytest.mark.parametrize(
+    ("today", "closes"),
+    [("2027-01-01", "2027-01-11T16:00Z"), ("2027-11-01", "2027-11-30T16:00Z"), ("2027-12-01", "2027-12-31T23:30Z")],
+)
+def test_the_start_date_hint_and_messages_give_an_example_after_the_call_closes(client, today, closes):
+    from datetime import datetime
+
+    import time_machine
+
+    from awards import rules
+    from tests.awards.factories import AwardCallFactory
+
+    with time_machine.travel(f"{today}T09:00Z", tick=False):
+        call = AwardCallFactory(closes_at=datetime.fromisoformat(closes))
+        app = application(call=call)
+        example = sections.TimingForm(instance=app).fields["start_date"].example
+        assert rules.start_date_problem(start=example, call=call) is None and example.day == 27
+        typed = f"{example.day} {example.month} {example.year}"
+        client.force_login(app.applicant)
+        page = client.get(f"/awards/{call.slug}/apply/costs/").content.decode()
+        assert f"For example, {typed}." in page and "27 3 2025" not in page
+        bad = sections.TimingForm(
+            {"start_date_day": "x", "start_date_month": "1", "start_date_year": "2027"}, instance=app
+        )
+        assert bad.errors["start_date"] == [f"Enter the start date using numbers, for example {typed}"]
