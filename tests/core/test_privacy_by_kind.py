@@ -294,3 +294,124 @@ def test_deletion_deletes_call_notices_as_the_deletion_page_says(client):
     )
     privacy.account_erase(user=user)
     assert not CallOpenNoticeRequest.objects.filter(user=user).exists()
+
+
+# --- The notice is linked inside every portal form that collects personal data ----------------------------------
+
+PRIVACY_HREF = re.compile(r'href="/privacy/[^"]*"')
+# Fields a person types into, picks or ticks: what they give us. (A radio button picks among what is
+# already held, such as which of one's addresses is primary; a password is checked or hashed, never kept.)
+GIVING_TYPES = {"text", "search", "tel", "url", "email", "number", "date", "file", "checkbox", ""}
+# Forms with nothing to type that still record something about the person.
+RECORDS_WITHOUT_TYPING = {"awards:notify", "hubs:follow"}
+# Forms that take what they need only to check who someone is, or to send a link to an address already held.
+NOT_COLLECTING = {
+    "account_login": "checks the address and password of an account that exists",
+    "account_reset_password": "sends a reset link to an address we already hold (or to nobody)",
+    "account_reauthenticate": "checks the password again",
+    "mfa_reauthenticate": "checks a second factor again",
+    "mfa_authenticate": "checks a second factor",
+}
+
+
+def _post_forms(page: str):
+    from tests.core.pages import forms_on
+
+    for match in re.finditer(r"<form\b[^>]*>.*?</form>", page, re.S | re.I):
+        parsed = forms_on(match.group(0))
+        if parsed:
+            yield parsed[0], match.group(0)
+
+
+def _collects(form, name: str) -> bool:
+    if name in RECORDS_WITHOUT_TYPING:
+        return True
+    return any(
+        f.tag in ("textarea", "select") or (f.tag == "input" and f.type in GIVING_TYPES)
+        for f in form.fields
+        if f.name not in ("csrfmiddlewaretoken", "next") and f.type not in ("hidden", "submit", "button", "password")
+    )
+
+
+def _portal_pages(world):
+    """(who, path) for every portal page: each URL pattern outside the admin, with the objects the URL walk
+    builds (tests/security/test_url_walk.py), as A, and each one without parameters signed out too."""
+    from tests.awards.factories import AwardCallFactory
+    from tests.events.factories import EventFactory, HubFactory
+    from tests.network.factories import member
+    from tests.security import test_url_walk as walk
+
+    upcoming = AwardCallFactory(
+        opens_at=timezone.now() + timezone.timedelta(days=30), closes_at=timezone.now() + timezone.timedelta(days=90)
+    )
+    stranger = member(full_name="Eluned Stranger")
+    listed = {"user_id": stranger.pk}
+    built = dict(walk.PRIVATE)
+    built.update({name: builder for name, (_, builder) in walk.PUBLIC.items()})
+    for pattern in walk.all_patterns():
+        if pattern.route.startswith("admin/") or pattern.key in ("account_logout",):
+            continue
+        if not pattern.params:
+            yield "A", pattern.url({})
+            yield "signed out", pattern.url({})
+        elif pattern.key in built:
+            kwargs_list = built[pattern.key](world)
+            if "user_id" in pattern.params:
+                kwargs_list = [listed]
+            for kwargs in kwargs_list:
+                yield "A", pattern.url(kwargs)
+    yield "A", reverse("awards:call", args=[upcoming.slug])
+    yield "A", reverse("hubs:detail", args=[HubFactory().slug])  # a hub A does not follow: its follow form
+    fresh = EventFactory(hub=world.event.hub)  # one A has not booked yet: its booking form
+    yield "A", reverse("events:book", args=[fresh.slug])
+    yield "A", reverse("events:detail", args=[fresh.slug])
+
+
+@pytest.fixture
+def world(settings, tmp_path):
+    from tests.security.world import world_build
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": tmp_path, "base_url": None}},
+    }
+    return world_build()
+
+
+def test_every_portal_form_that_collects_personal_data_links_the_notice_inside_the_form(world):
+    from django.urls import Resolver404, resolve
+
+    clients = {"A": Client(), "signed out": Client()}
+    clients["A"].force_login(world.owner)
+    found, missing = set(), []
+    for who, path in _portal_pages(world):
+        response = clients[who].get(path)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        for form, markup in _post_forms(response.content.decode()):
+            try:
+                name = resolve((form.action or path).split("?")[0]).view_name
+            except Resolver404:
+                name = form.action
+            if name in NOT_COLLECTING or not _collects(form, name):
+                continue
+            found.add(name)
+            if not PRIVACY_HREF.search(markup):
+                missing.append(f"{name} on {path} ({who})")
+    assert not missing, "No privacy notice link inside the form:\n" + "\n".join(sorted(set(missing)))
+    # The walk reaches the collecting forms the tester named, and the ones the notice was already next to.
+    for name in (
+        "account_signup",
+        "account_email",
+        "awards:notify",
+        "profile",
+        "events:book",
+        "events:booking_requirements",
+        "awards:section",
+        "network:request_create",
+        "network:report",
+        "hubs:follow",
+        "awards:documents",
+        "awards:signatory_request",
+    ):
+        assert name in found, (name, sorted(found))
