@@ -134,7 +134,18 @@ ACCOUNT_PRESERVE_USERNAME_CASING = False
 # Sign-up answers an address that has an account as it answers a new one, in the same time
 # (crossector/core/signup.py; allauth's ACCOUNT_PREVENT_ENUMERATION stays on, its default).
 ACCOUNT_PREVENT_ENUMERATION = True
-ACCOUNT_FORMS = {"signup": "crossector.core.signup.PortalSignupForm"}
+# Every account form with fields to fill is the portal's subclass: "(optional)" labels and specific messages
+# (crossector/core/account_forms.py, docs/forms.md).
+ACCOUNT_FORMS = {
+    "signup": "crossector.core.signup.PortalSignupForm",
+    "login": "crossector.core.account_forms.PortalLoginForm",
+    "add_email": "crossector.core.account_forms.PortalAddEmailForm",
+    "change_password": "crossector.core.account_forms.PortalChangePasswordForm",
+    "set_password": "crossector.core.account_forms.PortalSetPasswordForm",
+    "reset_password": "crossector.core.account_forms.PortalResetPasswordForm",
+    "reset_password_from_key": "crossector.core.account_forms.PortalResetPasswordKeyForm",
+    "reauthenticate": "crossector.core.account_forms.PortalReauthenticateForm",
+}
 # Each added address gets a verification email: one extra address at most (see ACCOUNT_RATE_LIMITS too).
 ACCOUNT_MAX_EMAIL_ADDRESSES = 2
 

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 
 from crossector.core.access import Role
 from crossector.core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, attachment
+from crossector.core.labels import LabelledFormMixin
 from crossector.core.models import PriorityArea
 from crossector.core.money import MoneyFormField, format_pounds
 from crossector.core.text import TextRuleMixin
@@ -74,8 +75,12 @@ class PriorityAreaFilter(admin.SimpleListFilter):
 # --- Forms ---------------------------------------------------------------------------------------------------
 
 
-class TransitionForm(TextRuleMixin, forms.Form):
-    to_status = forms.ChoiceField(choices=Status.choices)
+class TransitionForm(TextRuleMixin, LabelledFormMixin, forms.Form):
+    to_status = forms.ChoiceField(
+        label="Move to",
+        choices=Status.choices,
+        error_messages={"required": "Choose where to move the application: press one of the buttons."},
+    )
     note = forms.CharField(
         label="Note for the history (optional)",
         required=False,
@@ -91,7 +96,7 @@ class TransitionForm(TextRuleMixin, forms.Form):
     )
 
 
-class BulkNoteForm(TextRuleMixin, forms.Form):
+class BulkNoteForm(TextRuleMixin, LabelledFormMixin, forms.Form):
     note = forms.CharField(
         label="Note for each application's history (optional)",
         required=False,

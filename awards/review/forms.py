@@ -2,6 +2,7 @@
 
 from django import forms
 
+from crossector.core.labels import LabelledFormMixin, label_form
 from crossector.core.text import TextRuleMixin
 
 from .models import Review
@@ -17,7 +18,7 @@ SCORE_CHOICES = [
 ]
 
 
-class ReviewForm(TextRuleMixin, forms.Form):
+class ReviewForm(TextRuleMixin, LabelledFormMixin, forms.Form):
     """A score from 1 to 5 per criterion of the call (radio buttons), a recommendation and comments.
 
     "Save draft" accepts any part of it; "Submit" needs it complete (`services.review_problems`, the rule
@@ -51,6 +52,10 @@ class ReviewForm(TextRuleMixin, forms.Form):
         }
         # Scores first, in the call's order, then the recommendation and comments.
         self.fields = {**score_fields, **self.fields}
+        # A draft saves without them, but submitting needs every score and the recommendation (`review_problems`):
+        # they are not optional, so only the comments say "(optional)".
+        self.needed_later = [*score_fields, "recommendation"]
+        label_form(self)
 
     def score_fields(self):
         return [self[f"score_{c.pk}"] for c in self.criteria]
@@ -69,7 +74,7 @@ class ReviewForm(TextRuleMixin, forms.Form):
         return cleaned
 
 
-class ConflictForm(TextRuleMixin, forms.Form):
+class ConflictForm(TextRuleMixin, LabelledFormMixin, forms.Form):
     reason = forms.CharField(
         label="Why you have a conflict of interest",
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
@@ -79,7 +84,7 @@ class ConflictForm(TextRuleMixin, forms.Form):
     )
 
 
-class AssignReviewersForm(TextRuleMixin, forms.Form):
+class AssignReviewersForm(TextRuleMixin, LabelledFormMixin, forms.Form):
     reviewers = forms.ModelMultipleChoiceField(
         label="Reviewers",
         queryset=None,
@@ -113,7 +118,7 @@ def _reviewer_label(user) -> str:
     return f"{name} ({profile.organisation})" if profile and profile.organisation else name
 
 
-class AssignOneReviewerForm(TextRuleMixin, forms.Form):
+class AssignOneReviewerForm(TextRuleMixin, LabelledFormMixin, forms.Form):
     """Assign one reviewer from the application page. The service decides whether they may be assigned."""
 
     reviewer = forms.ModelChoiceField(
@@ -132,8 +137,9 @@ class AssignOneReviewerForm(TextRuleMixin, forms.Form):
         help_text="Only with a note saying why; the flag and the note go into the history.",
     )
     note = forms.CharField(
-        label="Note for the history (optional; needed to assign despite a likely conflict)",
+        label="Note for the history",
         required=False,
+        help_text="Needed to assign despite a likely conflict.",
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -3,6 +3,7 @@
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.totp.forms import ActivateTOTPForm
 
+from .labels import LabelledFormMixin
 from .text import TextRuleMixin
 
 CODE_ATTRS = {"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false", "autocapitalize": "off"}
@@ -12,6 +13,7 @@ def _relabel(form, *, label: str, help_text: str) -> None:
     field = form.fields["code"]
     field.label = label
     field.help_text = help_text
+    field.error_messages["required"] = "Enter the code from your authenticator app"
     field.widget.attrs.pop("placeholder", None)  # a placeholder is not a label and vanishes as you type
     field.widget.attrs.update(CODE_ATTRS)
 
@@ -28,15 +30,15 @@ class _CodeOrRecoveryCode:
         )
 
 
-class PortalAuthenticateForm(TextRuleMixin, _CodeOrRecoveryCode, AuthenticateForm):
+class PortalAuthenticateForm(TextRuleMixin, LabelledFormMixin, _CodeOrRecoveryCode, AuthenticateForm):
     pass
 
 
-class PortalReauthenticateForm(TextRuleMixin, _CodeOrRecoveryCode, ReauthenticateForm):
+class PortalReauthenticateForm(TextRuleMixin, LabelledFormMixin, _CodeOrRecoveryCode, ReauthenticateForm):
     pass
 
 
-class PortalActivateTOTPForm(TextRuleMixin, ActivateTOTPForm):
+class PortalActivateTOTPForm(TextRuleMixin, LabelledFormMixin, ActivateTOTPForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _relabel(self, label="Code from your app", help_text="The 6-digit code your authenticator app shows now.")

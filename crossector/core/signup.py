@@ -12,10 +12,11 @@ the hash away.
 from allauth.account.forms import SignupForm
 from django.contrib.auth.hashers import make_password
 
+from .labels import LabelledFormMixin
 from .text import TextRuleMixin
 
 
-class PortalSignupForm(TextRuleMixin, SignupForm):
+class PortalSignupForm(TextRuleMixin, LabelledFormMixin, SignupForm):
     def try_save(self, request):
         if self.account_already_exists:
             # The same work as User.set_password on the new-address path: same hasher, same iterations.

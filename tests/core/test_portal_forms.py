@@ -1,17 +1,25 @@
 """Every portal form, walked: "(optional)" labels said one way, no "This field is required.", a word limit
-and counter on every long answer, and money typed as people type it (portal and admin)."""
+and counter on every long answer, and money typed as people type it (portal and admin).
+
+The label rules cover the account forms too (sign-in, sign-up, email addresses, passwords, two-factor codes)
+and the reviewers' and staff's forms; no page marks a required field with an asterisk ("Full name*")."""
 
 import importlib
 import inspect
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.test import RequestFactory
 
 from awards.forms import calls as call_forms
 from awards.forms import sections
+from awards.review import forms as review_forms
+from crossector.core import account_forms, mfa_forms, signup
 from crossector.core import forms as core_forms
 from crossector.core.labels import OPTIONAL, is_optional
 from crossector.core.money import MoneyFormField
@@ -24,6 +32,8 @@ from tests.factories import person
 pytestmark = pytest.mark.django_db
 
 PORTAL_FORM_MODULES = (sections, call_forms, event_forms, network_forms, core_forms)
+# Forms whose labels follow the same rules: allauth's (through ACCOUNT_FORMS and MFA_FORMS) and the reviewers'.
+LABELLED_FORM_MODULES = (account_forms, signup, mfa_forms, review_forms)
 # Filters and searches: every box is a filter, none is a question, so none is marked "(optional)".
 FILTERS = {"EventFilterForm", "CheckInSearchForm", "DirectoryFilterForm"}
 DJANGO_DEFAULT = "This field is required."
@@ -56,20 +66,89 @@ def portal_forms(data=None):
     return made
 
 
+def account_and_staff_forms(data=None):
+    """One instance of every account, two-factor, reviewer and staff form, bound to `data` (None: unbound)."""
+    from allauth.core import context
+
+    from awards.admin.applications import BulkNoteForm, TransitionForm
+    from awards.review.services import criteria_ensure
+
+    user = person()
+    request = RequestFactory().post("/")
+    request.user = user
+    request.session = {}
+    app = application()
+    criteria = criteria_ensure(call=app.call)
+    with context.request_context(request):
+        return [
+            account_forms.PortalLoginForm(data, request=request),
+            signup.PortalSignupForm(data),
+            account_forms.PortalAddEmailForm(data=data, user=user),
+            account_forms.PortalChangePasswordForm(data=data, user=user),
+            account_forms.PortalSetPasswordForm(data=data, user=user),
+            account_forms.PortalResetPasswordForm(data),
+            account_forms.PortalResetPasswordKeyForm(data, user=user, temp_key="key"),
+            account_forms.PortalReauthenticateForm(data, user=user),
+            mfa_forms.PortalAuthenticateForm(data, user=user),
+            mfa_forms.PortalReauthenticateForm(data, user=user),
+            mfa_forms.PortalActivateTOTPForm(data, user=user),
+            review_forms.ReviewForm(data, criteria=criteria),
+            review_forms.ConflictForm(data),
+            review_forms.AssignReviewersForm(data),
+            review_forms.AssignOneReviewerForm(data, application=app),
+            TransitionForm(data),
+            BulkNoteForm(data),
+        ]
+
+
+def labelled_forms(data=None):
+    return portal_forms(data) + account_and_staff_forms(data)
+
+
 def test_the_walk_covers_every_form_class_in_the_portal_modules():
     declared = {
         name
-        for module in PORTAL_FORM_MODULES
+        for module in PORTAL_FORM_MODULES + LABELLED_FORM_MODULES
         for name, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, forms.BaseForm) and cls.__module__ == module.__name__
     }
-    walked = {type(f).__name__ for f in portal_forms()}
-    assert declared - FILTERS - walked == set(), "add the new form to portal_forms()"
+    walked = {type(f).__name__ for f in labelled_forms()}
+    assert declared - FILTERS - walked == set(), "add the new form to portal_forms() or account_and_staff_forms()"
+
+
+def test_every_account_page_uses_the_portal_s_labelled_form():
+    """allauth builds its forms from ACCOUNT_FORMS / MFA_FORMS: each page with boxes to fill gets ours."""
+    from allauth.account import app_settings as account_settings
+    from allauth.mfa import app_settings as mfa_settings
+    from allauth.utils import get_form_class
+
+    from crossector.core.labels import LabelledFormMixin
+
+    pages = [
+        (
+            account_settings.FORMS,
+            (
+                "login",
+                "signup",
+                "add_email",
+                "change_password",
+                "set_password",
+                "reset_password",
+                "reset_password_from_key",
+                "reauthenticate",
+            ),
+        ),
+        (mfa_settings.FORMS, ("authenticate", "reauthenticate", "activate_totp")),
+    ]
+    for setting, keys in pages:
+        for key in keys:
+            form_class = get_form_class(setting, key, None)
+            assert form_class is not None and issubclass(form_class, LabelledFormMixin), key
 
 
 def test_optional_fields_and_only_they_end_their_label_with_optional():
     checked = 0
-    for form in portal_forms():
+    for form in labelled_forms():
         for name, field in form.fields.items():
             if field.widget.is_hidden or name == "DELETE":
                 continue
@@ -78,20 +157,24 @@ def test_optional_fields_and_only_they_end_their_label_with_optional():
             assert label.endswith(OPTIONAL) == is_optional(form, name), f"{type(form).__name__}.{name}: {label}"
             assert "optional" not in str(field.help_text).lower(), f"{type(form).__name__}.{name}: say it in the label"
             checked += 1
-    assert checked > 40
+    assert checked > 60
     # The example fields the issue names, each way round.
-    labels = {f"{type(f).__name__}.{n}": str(fl.label) for f in portal_forms() for n, fl in f.fields.items()}
+    labels = {f"{type(f).__name__}.{n}": str(fl.label) for f in labelled_forms() for n, fl in f.fields.items()}
     assert labels["PartnerForm.contact_email"] == "Contact email (optional)"
     assert labels["PartnerForm.name"] == "Organisation name"
     assert labels["BookingForm.dietary_requirements"] == "Dietary requirements (optional)"
     assert labels["ProfileForm.bio"] == "Short bio (optional)"
     assert labels["ProfileForm.organisation"] == "Organisation"
+    assert labels["ReviewForm.comments"] == "Comments (optional)"
+    assert labels["ReviewForm.recommendation"] == "Your recommendation"  # needed to submit, though a draft saves
+    assert labels["AssignOneReviewerForm.note"] == "Note for the history (optional)"
+    assert labels["PortalLoginForm.password"] == "Password"
 
 
 @pytest.mark.parametrize("blank", [{}, {"anything": ""}])
 def test_no_portal_form_says_this_field_is_required(blank):
     said = 0
-    for form in portal_forms(data=blank):
+    for form in labelled_forms(data=blank):
         form.is_valid()
         for name, errors in form.errors.items():
             for error in errors:
@@ -101,7 +184,7 @@ def test_no_portal_form_says_this_field_is_required(blank):
             if name == "DELETE":  # a formset's remove box: never required
                 continue
             assert str(field.error_messages.get("required")) != DJANGO_DEFAULT, f"{type(form).__name__}.{name}"
-    assert said >= 8  # required fields did complain, each in its own words
+    assert said >= 20  # required fields did complain, each in its own words
 
 
 def test_required_messages_say_what_to_enter():
@@ -256,3 +339,74 @@ def test_the_start_date_hint_and_messages_give_an_example_after_the_call_closes(
             {"start_date_day": "x", "start_date_month": "1", "start_date_year": "2027"}, instance=app
         )
         assert bad.errors["start_date"] == [f"Enter the start date using numbers, for example {typed}"]
+
+
+# --- No asterisks --------------------------------------------------------------------------------------------
+
+CRISPY_TEMPLATES = "crispy_bootstrap5/templates"
+ASTERISKS = (
+    '{% if field.field.required %}<span class="asteriskField">*</span>{% endif %}',
+    '{% if field.field.required and not field|is_checkbox %}<span class="asteriskField">*</span>{% endif %}',
+)
+# A label (or legend) ending in "*": crispy's span, or an asterisk typed into a template.
+ASTERISK_IN_LABEL = re.compile(r"asteriskField|\*\s*(</span>\s*)?</(label|legend)>")
+
+
+def test_crispy_templates_are_overridden_without_the_asterisk_and_match_the_installed_package():
+    """templates/bootstrap5/ holds the package's templates that draw the asterisk, minus the asterisk: if the
+    package changes one (or adds one), this fails until the copy is refreshed."""
+    import crispy_bootstrap5
+
+    package = Path(crispy_bootstrap5.__file__).parent / "templates"
+    ours = Path(settings.BASE_DIR) / "templates"
+    drawn = [p for p in package.rglob("*.html") if "asteriskField" in p.read_text()]
+    assert len(drawn) >= 5
+    for original in drawn:
+        relative = original.relative_to(package)
+        copy = ours / relative
+        assert copy.exists(), f"override {relative} without the asterisk"
+        expected = original.read_text()
+        for snippet in ASTERISKS:
+            expected = expected.replace(snippet, "")
+        assert copy.read_text().split("\n", 1)[1] == expected, f"{relative} differs from the package's"
+    assert not [p for p in ours.rglob("*.html") if "asteriskField" in p.read_text()]
+
+
+def test_the_asterisk_check_finds_each_form_of_it():
+    assert ASTERISK_IN_LABEL.search('<label for="x">Full name<span class="asteriskField">*</span></label>')
+    assert ASTERISK_IN_LABEL.search('<label for="x">Full name*</label>')
+    assert ASTERISK_IN_LABEL.search("<legend>Sector *</legend>")
+    assert not ASTERISK_IN_LABEL.search('<label for="x">Short bio (optional)</label>')
+
+
+def test_no_form_page_marks_a_field_with_an_asterisk(client):
+    """Sign-in, sign-up, reset, email addresses, password, profile, an application section and booking: every
+    form page people fill in renders labels without an asterisk, and optional fields say "(optional)"."""
+    from tests.events.factories import EventFactory
+
+    app = application()
+    event = EventFactory()
+    anonymous = ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]
+    signed_in = [
+        "/accounts/profile/",
+        "/accounts/email/",
+        "/accounts/password/change/",
+        f"/awards/{app.call.slug}/apply/you/",
+        f"/awards/{app.call.slug}/apply/partners/",
+        f"/events/{event.slug}/book/",
+    ]
+    pages = {}
+    for url in anonymous:
+        pages[url] = client.get(url)
+    client.force_login(app.applicant)
+    for url in signed_in:
+        pages[url] = client.get(url)
+    for url, response in pages.items():
+        html = response.content.decode()
+        assert response.status_code == 200, url
+        assert "<label" in html or "<legend" in html, url
+        assert not ASTERISK_IN_LABEL.search(html), f"{url}: {ASTERISK_IN_LABEL.search(html)[0]}"
+    assert "Short bio (optional)" in pages["/accounts/profile/"].content.decode()
+    # Sign-in and sign-up forms are the portal's and say so without asterisks: "Email", "Password".
+    login = pages["/accounts/login/"].content.decode()
+    assert re.search(r">\s*Password\s*</label>", login)
