@@ -20,7 +20,6 @@ Rules that keep it safe:
   the database under the event's row lock (events/services.py), whatever any page said.
 """
 
-import hashlib
 import logging
 import time
 from functools import wraps
@@ -32,6 +31,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
+from django.utils.crypto import salted_hmac
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,8 @@ def _may_store(request, response) -> bool:
 
 
 def _key(request, version: int) -> str:
-    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    # Keyed with the secret key: a query string can hold what someone typed, and a plain digest could be guessed.
+    digest = salted_hmac("page-cache", request.get_full_path()).hexdigest()
     return f"page:{version}:{digest}"
 
 

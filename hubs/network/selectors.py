@@ -6,7 +6,6 @@
 - Email addresses appear only between people whose connection request was accepted.
 """
 
-import hashlib
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -14,6 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.crypto import salted_hmac
 
 from crossector.core.models import PriorityArea, Profile, User
 
@@ -103,7 +103,8 @@ def directory_count(*, viewer: User, **filters) -> int:
     for PAGE_CACHE_SECONDS, minus the people blocked either way with the viewer, counted live from the
     viewer's few blocks. So a block or unblock shows in the count at once; someone switching their listing
     on or off shows in others' counts within PAGE_CACHE_SECONDS (the list itself is always live)."""
-    key = "directory:count:" + hashlib.sha256(repr(_filters_identity(filters)).encode()).hexdigest()
+    # Keyed with the secret key: the filters hold a name someone typed, and a plain digest could be guessed back.
+    key = "directory:count:" + salted_hmac("directory-count", repr(_filters_identity(filters))).hexdigest()
     total = cache.get(key)
     if total is None:
         total = _filtered(_listed(), **filters).count()
