@@ -184,7 +184,9 @@ class EventAdmin(admin.ModelAdmin):
             "events/admin/email_attendees.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Email attendees",
+                "title": f"Email attendees of {events[0].title}"
+                if len(events) == 1
+                else f"Email attendees of {len(events)} events",
                 "events": events,
                 "form": form,
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,

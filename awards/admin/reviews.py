@@ -84,7 +84,7 @@ def assign_reviewers(modeladmin, request, queryset):
         rows = _plan_rows(plan, selected)
     context = {
         **modeladmin.admin_site.each_context(request),
-        "title": "Assign reviewers",
+        "title": f"Assign reviewers to {len(selected)} application{'s' if len(selected) != 1 else ''}",
         "opts": modeladmin.model._meta,
         "form": form,
         "errors": error_links(form) if form.is_bound else [],
@@ -281,7 +281,7 @@ class ApplicationToReviewAdmin(admin.ModelAdmin):
         errors = error_links(form) if form.is_bound else []
         context = self._context(
             request,
-            title="Declare a conflict of interest",
+            title=f"Declare a conflict of interest on {assignment.application}",  # one title per application
             application=assignment.application,
             form=form,
             errors=errors,
@@ -299,7 +299,8 @@ class ApplicationToReviewAdmin(admin.ModelAdmin):
             raise Http404("No such call.")
         call = call or next((c for c in calls if c.state() == "closed"), calls[0] if calls else None)
         criteria, rows = selectors.panel_list(call=call) if call else ([], [])
-        context = self._context(request, title="Panel list", calls=calls, call=call, criteria=criteria, rows=rows)
+        title = f"Panel list: {call.name}" if call else "Panel list"  # each call's list is its own page
+        context = self._context(request, title=title, calls=calls, call=call, criteria=criteria, rows=rows)
         return TemplateResponse(request, "admin/awards/review/panel.html", context)
 
     def history_view(self, request, object_id, extra_context=None):

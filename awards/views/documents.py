@@ -181,6 +181,8 @@ def signatory_upload(request, token):
         {
             "signatory": signatory,
             "error": error,
+            # The error summary's list: also what makes the page title start "Error:" (page_title.ERROR_NAMES).
+            "errors": [{"href": "#id_letter", "text": error}] if error else [],
             "applicant_name": signatory.application.applicant.get_full_name(),
         },
         status=400 if error else 200,

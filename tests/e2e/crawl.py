@@ -7,7 +7,13 @@ it is linked) a bounded number of times. On each page it checks, in a real Chrom
 - axe-core finds no WCAG 2.2 A/AA violation;
 - nothing scrolls sideways at 320 CSS px (WCAG 1.4.10 reflow);
 - the title names the page and the service, is not shared with any other page of the crawl, and starts with
-  "Error:" exactly when the page shows errors.
+  "Error:" exactly when the page shows errors;
+- no label or legend marks a required field with an asterisk ("Full name*"): "(optional)" marks the others.
+
+What counts as one page (`identity_of`): a sorted list (`?o=2`) is the list itself, the same rows in another
+order, and carries its title; so is a change page opened from a sorted or filtered list (`_changelist_filters`)
+and the first page of a paged list (`?page=1`, `?p=1`). A filter, a search or a later page is a page of its own
+and names itself in the title (docs/accessibility.md, "What is one page").
 
 Then it submits each form it found once, emptied, to reach the form's error state, and checks that page too; and,
 last (they change data), it runs each admin action once from its change list to reach the action's own pages.
@@ -26,8 +32,9 @@ from playwright.sync_api import Error as PlaywrightError
 from tests.e2e.conftest import WCAG_TAGS, _axe
 
 SERVICE = "Cross-Sector Programme"
-# Query parameters that show the same page differently (sorted, or carrying where to go next) rather than a
-# different page: they do not make a new page for the title rule, and are not crawled again.
+# Query parameters that show the same page differently (sorted: "o"; or carrying where to go next or the list
+# it was opened from) rather than a different page: they do not make a new page for the title rule, and are not
+# crawled again. The first page of a paged list ("page=1", "p=1") is the list itself.
 SAME_PAGE_PARAMS = {"o", "next", "_changelist_filters", "_popup", "_to_field", "_facets"}
 PAGE_PARAMS = {"page", "p"}
 # Never followed: signing out would end the role's session; downloads are not pages.
@@ -47,6 +54,10 @@ OVERFLOW_JS = """() => { const d = document.documentElement, edge = d.clientWidt
 # axe-core's WCAG 2.2 A/AA rules, answering only with the violations (and where the first three are).
 AXE_JS = """(options) => axe.run(document, {...options, resultTypes: ['violations']}).then(r => r.violations.map(v => ({
   id: v.id, help: v.help, at: v.nodes.slice(0, 3).map(n => n.target.join(' '))})))"""
+# Labels and legends that mark a field with an asterisk (crispy's span, or typed).
+ASTERISK_JS = """() => Array.from(document.querySelectorAll('label, legend, .asteriskField'))
+  .filter(el => el.classList.contains('asteriskField') || /\\*\\s*$/.test(el.textContent))
+  .slice(0, 3).map(el => (el.closest('label, legend') || el).textContent.trim().slice(0, 40))"""
 LINKS_JS = """() => Array.from(document.querySelectorAll('a[href]'))
   .map(a => new URL(a.getAttribute('href'), document.baseURI).href)"""
 # Forms worth submitting empty: they have a field a person types into or chooses from.
@@ -161,6 +172,8 @@ class Crawler:
                 f"{where}: scrolls sideways at 320px ({width['scroll']}px wide; {width['culprits']})"
             )
         self.check_title(page, visit, where)
+        if marked := page.evaluate(ASTERISK_JS):
+            self.report.problems.append(f"{where}: fields marked with an asterisk: {marked}")
         self.report.visits.append(visit)
         return visit
 
@@ -275,8 +288,9 @@ class Crawler:
             if not select.count() or not page.locator("input.action-select").count():
                 continue
             actions = [v for v in select.locator("option").evaluate_all("os => os.map(o => o.value)") if v]
-            for action in actions:
-                page.goto(url)
+            for number, action in enumerate(actions):
+                if number:  # the first runs from the list as loaded above
+                    page.goto(url)
                 page.locator("input.action-select").first.check()
                 page.locator("select[name=action]").select_option(action)
                 try:

@@ -32,7 +32,7 @@ def test_staff_assign_reviewer_scores_staff_award_and_the_applicant_is_emailed(l
     page.get_by_role("checkbox", name=re.compile(re.escape(app.reference))).check()
     page.get_by_label("Action:").select_option(label="Assign reviewers")
     page.get_by_role("button", name="Go").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Assign reviewers")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Assign reviewers to 1 application")
     page.get_by_label("Dr Rowan Judge (University of Dundee)").check()
     page.get_by_label("Reviewers per application").fill("1")
     page.get_by_role("button", name="Preview the assignments").click()
