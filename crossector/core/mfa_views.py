@@ -92,7 +92,11 @@ def enrolment_link_open(request: HttpRequest, token: str) -> HttpResponse:
         return TemplateResponse(
             request,
             "mfa/enrolment_link_refused.html",
-            {"reason": refusal.value, "other_account": refusal is enrolment.LinkRefusal.OTHER_ACCOUNT},
+            {
+                "reason": refusal.value,
+                "refusal": refusal.name,
+                "other_account": refusal is enrolment.LinkRefusal.OTHER_ACCOUNT,
+            },
             status=403,
         )
     enrolment.enrolment_proof_store(session=request.session, user=user)

@@ -153,9 +153,10 @@ class Crawler:
         self.titles: dict[tuple[str, str], str] = {}  # (role, title) -> the page that has it
 
     # --- checks on the page as it is now --------------------------------------------------------------------
-    def check(self, page, *, role: str, state: str = "page") -> Visit:
+    def check(self, page, *, role: str, state: str = "page", identity: str = "") -> Visit:
+        """`identity`: which page this is when the URL does not say (every refused token of one kind of link)."""
         url = page.url
-        visit = Visit(role, url, identity_of(url), pattern_of(url) or "?", page.title(), state)
+        visit = Visit(role, url, identity or identity_of(url), pattern_of(url) or "?", page.title(), state)
         where = f"[{role}] {visit.identity}" + (f" ({state})" if state != "page" else "")
         if not page.evaluate("typeof axe !== 'undefined'"):
             page.evaluate(_axe.axe_script)
