@@ -8,6 +8,16 @@ from tests.storage import s3_bucket, s3_server, upload_storage  # noqa: F401  (b
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def port_nothing_listens_on() -> int:
+    """A local port that is free right now (bound, then closed): for tests of a service that cannot be reached.
+    Never a fixed number: another Redis or server on this machine may hold any fixed port."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the Redis cache; every test starts with none."""
@@ -20,16 +30,22 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _priority_areas(request):
-    """Transactional tests truncate every table, data-migration rows included; put the vocabulary back."""
+    """Transactional tests truncate every table, data-migration rows included, and the truncation stays for the
+    tests after them: put the vocabulary back before every test that touches the database, whatever ran before."""
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
         name in request.fixturenames for name in ("live_server", "transactional_db")
     )
     if transactional:
         request.getfixturevalue("transactional_db")
-        from crossector.core.models import PriorityArea
-        from crossector.core.vocabulary import PRIORITY_AREAS
+    elif marker is None and "db" not in request.fixturenames:
+        return
+    else:
+        request.getfixturevalue("db")
+    from crossector.core.models import PriorityArea
+    from crossector.core.vocabulary import PRIORITY_AREAS
 
+    if PriorityArea.objects.count() < len(PRIORITY_AREAS):
         for slug, name in PRIORITY_AREAS:
             PriorityArea.objects.get_or_create(slug=slug, defaults={"name": name})
 

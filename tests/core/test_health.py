@@ -1,6 +1,8 @@
 import pytest
 from django.db import OperationalError
 
+from tests.conftest import port_nothing_listens_on
+
 pytestmark = pytest.mark.django_db
 
 
@@ -38,7 +40,7 @@ def test_health_reports_how_long_the_oldest_unsent_email_has_waited_and_stays_20
 
 
 def test_health_is_503_naming_the_broker_when_redis_is_unreachable(client, settings):
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6399/0"  # nothing listens here
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{port_nothing_listens_on()}/0"  # nothing listens here
     response = client.get("/health/")
     assert response.status_code == 503
     body = response.json()

@@ -12,7 +12,7 @@ from awards.models import Application
 from crossector.core.models import OutboundEmail
 from events.models import Booking
 from tests.awards.factories import application
-from tests.conftest import login_with_mfa
+from tests.conftest import login_with_mfa, port_nothing_listens_on
 from tests.events.factories import BookingFactory
 from tests.factories import person
 from tests.security.world import reviewer_in_group
@@ -143,7 +143,7 @@ def test_the_outbox_figures_bookings_submissions_and_queued_tasks_are_read_from_
 
 
 def test_an_empty_outbox_reads_zero_and_a_broker_that_is_down_says_so(settings):
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6399/0"  # nothing listens here
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{port_nothing_listens_on()}/0"  # nothing listens here
     read = figures(Client().get("/metrics/", HTTP_AUTHORIZATION=f"Bearer {TOKEN}"))
     assert read[("crossector_outbox_backlog", ())] == 0
     assert read[("crossector_outbox_oldest_age_seconds", ())] == 0

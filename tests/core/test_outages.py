@@ -13,18 +13,10 @@ from django.db import connection
 
 from crossector.core import services
 from crossector.core.cache import FailSoftRedisCache
+from tests.conftest import port_nothing_listens_on
 from tests.factories import person
 
-
-def _port_nothing_listens_on() -> int:
-    import socket
-
-    with socket.socket() as s:  # bound and closed: free now, and nothing of ours listens there
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-NOTHING_LISTENS = f"redis://127.0.0.1:{_port_nothing_listens_on()}/0"
+NOTHING_LISTENS = f"redis://127.0.0.1:{port_nothing_listens_on()}/0"
 TIMEOUTS = {"OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}
 
 
