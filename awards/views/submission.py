@@ -1,5 +1,7 @@
 """Check your answers, submit, and what an applicant sees afterwards."""
 
+from functools import wraps
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -110,7 +112,6 @@ def _viewable(request, pk) -> tuple[Application, Role]:
 
 def _refusable(view):
     """Turn `_Refused` into its response, so each view reads as the happy path."""
-    from functools import wraps
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):

@@ -120,11 +120,8 @@ def access_refusal(*, request: HttpRequest, decision: Decision) -> HttpResponse:
     whose role needs the second factor is sent to set it up or enter a code; anyone else gets Http404
     (raised), the portal's ordinary "not found" page.
     """
-    if not request.user.is_authenticated:
-        # Every private URL sends a signed-out visitor to sign in, so this says nothing about the object.
-        from django.contrib.auth.views import redirect_to_login
-
-        return redirect_to_login(request.get_full_path())
+    if (signed_out := signed_out_refusal(request)) is not None:
+        return signed_out
     if decision.needs is None:
         raise Http404(decision.reason)
     from crossector.core.mfa import admin_access_check, admin_refusal_response
